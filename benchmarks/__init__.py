@@ -1,0 +1,1 @@
+"""Benchmarks that print tables putting codex-jupyter beside a baseline measured in the same run."""

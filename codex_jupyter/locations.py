@@ -1,0 +1,37 @@
+"""Where a store lives when nobody says, and whose "current session" a process tracks."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from jupyter_core.paths import jupyter_data_dir
+
+#: Set by the Jupyter server extension so that every kernel it starts shares its workspace file.
+WORKSPACE_ENV = "CODEX_JUPYTER_WORKSPACE"
+#: Set by jupyter-server for each kernel it starts: the notebook's path.
+SESSION_NAME_ENV = "JPY_SESSION_NAME"
+MEMORY = ":memory:"
+DEFAULT_SCOPE = "default"
+
+
+def default_workspace_file() -> Path:
+    """``$CODEX_JUPYTER_WORKSPACE`` if set, else ``<jupyter data dir>/codex_jupyter/workspace.sqlite3``.
+
+    The Jupyter data directory is per user (``~/.local/share/jupyter`` on Linux,
+    moved by ``$JUPYTER_DATA_DIR``), so a plain IPython or nbclient kernel with no
+    server around still finds one stable file.
+    """
+    configured = os.environ.get(WORKSPACE_ENV)
+    if configured:
+        return Path(configured).expanduser()
+    return Path(jupyter_data_dir()) / "codex_jupyter" / "workspace.sqlite3"
+
+
+def default_scope() -> str:
+    """The notebook this kernel runs for, when the server told it; else ``"default"``.
+
+    Current sessions are kept per scope so that two notebooks sharing one
+    workspace file do not steal each other's current session.
+    """
+    return os.environ.get(SESSION_NAME_ENV) or DEFAULT_SCOPE

@@ -1,0 +1,243 @@
+"""The chat data model: what a message and a session are, and how they travel as JSON.
+
+Models are immutable values. The store hands out snapshots, so a caller holding a
+``ChatSession`` can never change stored data by mutating it, and a session read
+from another thread does not change under its reader.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from html import escape
+from typing import Any, Callable, Literal, get_args, overload
+
+from .rendering import render_markdown
+
+Role = Literal["user", "assistant", "system"]
+ROLES: tuple[str, ...] = get_args(Role)
+
+
+def new_id() -> str:
+    """A fresh UUID4 string, the id format of sessions and messages."""
+    return str(uuid.uuid4())
+
+
+def utc_now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def check_role(role: object) -> Role:
+    """Return ``role`` if it is one of :data:`ROLES`, else raise ``ValueError`` naming them."""
+    if role not in ROLES:
+        raise ValueError(f"invalid role {role!r}: the role must be one of {', '.join(ROLES)}")
+    return role  # type: ignore[return-value]
+
+
+def check_content(content: object) -> str:
+    """Return ``content`` if it is text, else raise ``TypeError``: messages hold text only."""
+    if not isinstance(content, str):
+        raise TypeError(f"message content must be str, not {type(content).__name__}")
+    return content
+
+
+def _check_timestamp(name: str, value: object) -> datetime:
+    if not isinstance(value, datetime) or value.utcoffset() is None:
+        raise ValueError(f"{name} must be a timezone-aware datetime, got {value!r}")
+    return value.astimezone(timezone.utc)
+
+
+def _parse_timestamp(name: str, value: object) -> datetime:
+    if not isinstance(value, str):
+        raise ValueError(f"{name} must be an ISO 8601 string, got {value!r}")
+    try:
+        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        raise ValueError(f"{name} is not an ISO 8601 timestamp: {value!r}") from None
+    return _check_timestamp(name, parsed)
+
+
+def _field(data: Mapping[str, Any], name: str, kind: str) -> Any:
+    if name not in data:
+        raise ValueError(f"{kind} is missing the field {name!r}")
+    return data[name]
+
+
+@dataclass(frozen=True, slots=True)
+class ChatMessage:
+    """One message of a chat session. ``timestamp`` is timezone-aware UTC."""
+
+    id: str
+    role: Role
+    content: str
+    timestamp: datetime
+
+    def __post_init__(self) -> None:
+        check_role(self.role)
+        check_content(self.content)
+        object.__setattr__(self, "timestamp", _check_timestamp("timestamp", self.timestamp))
+
+    def to_dict(self) -> dict[str, str]:
+        return {
+            "id": self.id,
+            "role": self.role,
+            "content": self.content,
+            "timestamp": self.timestamp.isoformat(),
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> ChatMessage:
+        """Build a message from its JSON form, raising ``ValueError``/``TypeError`` naming the bad field."""
+        return cls(
+            id=str(_field(data, "id", "message")),
+            role=check_role(_field(data, "role", "message")),
+            content=check_content(_field(data, "content", "message")),
+            timestamp=_parse_timestamp("timestamp", _field(data, "timestamp", "message")),
+        )
+
+    def __str__(self) -> str:
+        return f"{self.role} · {_format_time(self.timestamp)}\n{self.content}"
+
+    def _repr_markdown_(self) -> str:
+        return _message_markdown(self)
+
+    def _repr_html_(self) -> str:
+        return _message_html(self)
+
+
+class LazyMessages(Sequence[ChatMessage]):
+    """The messages of a stored session, read from storage on first use.
+
+    Listing a thousand sessions must not read a hundred thousand messages, so a
+    session read from the store carries its message count and a loader instead of
+    the messages. The count is fixed when the session is read: the sequence is a
+    snapshot and does not grow when messages are appended later.
+    """
+
+    __slots__ = ("_count", "_load", "_items")
+
+    def __init__(self, count: int, load: Callable[[int], Sequence[ChatMessage]]) -> None:
+        self._count = count
+        self._load = load
+        self._items: tuple[ChatMessage, ...] | None = None
+
+    def _materialize(self) -> tuple[ChatMessage, ...]:
+        if self._items is None:
+            self._items = tuple(self._load(self._count))
+        return self._items
+
+    def __len__(self) -> int:
+        return self._count
+
+    @overload
+    def __getitem__(self, index: int) -> ChatMessage: ...
+    @overload
+    def __getitem__(self, index: slice) -> tuple[ChatMessage, ...]: ...
+    def __getitem__(self, index: int | slice) -> ChatMessage | tuple[ChatMessage, ...]:
+        return self._materialize()[index]
+
+    def __iter__(self) -> Iterator[ChatMessage]:
+        return iter(self._materialize())
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Sequence) or isinstance(other, str):
+            return NotImplemented
+        return len(other) == self._count and tuple(self) == tuple(other)
+
+    def __hash__(self) -> int:
+        return hash(self._materialize())
+
+    def __repr__(self) -> str:
+        state = "loaded" if self._items is not None else "not loaded"
+        return f"<{self._count} messages, {state}>"
+
+
+@dataclass(frozen=True, slots=True)
+class ChatSession:
+    """A chat session: its messages in order, its creation and last-change times, an optional title."""
+
+    id: str
+    messages: Sequence[ChatMessage] = field(default_factory=tuple)
+    created_at: datetime = field(default_factory=utc_now)
+    updated_at: datetime = field(default_factory=utc_now)
+    title: str | None = None
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.messages, LazyMessages):
+            object.__setattr__(self, "messages", tuple(self.messages))
+        object.__setattr__(self, "created_at", _check_timestamp("created_at", self.created_at))
+        object.__setattr__(self, "updated_at", _check_timestamp("updated_at", self.updated_at))
+        if self.title is not None and not isinstance(self.title, str):
+            raise TypeError(f"session title must be str or None, not {type(self.title).__name__}")
+
+    @property
+    def message_count(self) -> int:
+        return len(self.messages)
+
+    def to_dict(self, *, include_messages: bool = True) -> dict[str, Any]:
+        data: dict[str, Any] = {
+            "id": self.id,
+            "title": self.title,
+            "created_at": self.created_at.isoformat(),
+            "updated_at": self.updated_at.isoformat(),
+            "message_count": self.message_count,
+        }
+        if include_messages:
+            data["messages"] = [message.to_dict() for message in self.messages]
+        return data
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> ChatSession:
+        """Build a session from its JSON form; ``message_count`` is derived, so it is not read."""
+        messages = _field(data, "messages", "session")
+        if not isinstance(messages, list):
+            raise ValueError("session field 'messages' must be a list")
+        return cls(
+            id=str(_field(data, "id", "session")),
+            title=data.get("title"),
+            messages=tuple(ChatMessage.from_dict(m) for m in messages),
+            created_at=_parse_timestamp("created_at", _field(data, "created_at", "session")),
+            updated_at=_parse_timestamp("updated_at", _field(data, "updated_at", "session")),
+        )
+
+    def __str__(self) -> str:
+        lines = [f"{self.title or 'Untitled session'} ({self.id})", f"{self.message_count} messages"]
+        lines += [f"\n{message}" for message in self.messages]
+        return "\n".join(lines)
+
+    def _repr_markdown_(self) -> str:
+        heading = f"### {_escape_markdown_line(self.title or 'Untitled session')}\n\n"
+        info = f"*{self.message_count} messages · id `{self.id}` · updated {_format_time(self.updated_at)}*\n\n"
+        return heading + info + "\n\n---\n\n".join(_message_markdown(m) for m in self.messages)
+
+    def _repr_html_(self) -> str:
+        title = escape(self.title or "Untitled session")
+        info = escape(f"{self.message_count} messages · id {self.id} · updated {_format_time(self.updated_at)}")
+        body = "".join(_message_html(m) for m in self.messages)
+        return f'<div class="codex-session"><h3>{title}</h3><p><em>{info}</em></p>{body}</div>'
+
+
+def _format_time(moment: datetime) -> str:
+    return moment.strftime("%Y-%m-%d %H:%M:%S UTC")
+
+
+def _escape_markdown_line(text: str) -> str:
+    """Keep a one-line label (a title) from being read as Markdown or HTML."""
+    return escape(" ".join(text.split())).replace("*", r"\*").replace("_", r"\_").replace("`", r"\`")
+
+
+def _message_markdown(message: ChatMessage) -> str:
+    # The content is rendered and sanitized to HTML first: Markdown frontends pass
+    # raw HTML through, and message text is untrusted.
+    header = f"**{message.role}** · {_format_time(message.timestamp)}"
+    return f"{header}\n\n{render_markdown(message.content)}"
+
+
+def _message_html(message: ChatMessage) -> str:
+    return (
+        f'<div class="codex-message codex-role-{message.role}">'
+        f"<p><strong>{message.role}</strong> · <small>{_format_time(message.timestamp)}</small></p>"
+        f"{render_markdown(message.content)}</div>"
+    )

@@ -1,0 +1,71 @@
+"""The protocol every storage backend speaks.
+
+It is shaped for chat rather than for key/value state: appending a message is its
+own operation, so a backend can store it without touching the rest of the history
+(the original workspaceState design re-serialized everything on every change).
+"""
+
+from __future__ import annotations
+
+from contextlib import AbstractContextManager
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Protocol, runtime_checkable
+
+from ..events import StoreChange
+from ..models import ChatMessage
+
+
+@dataclass(frozen=True, slots=True)
+class SessionRecord:
+    """What a backend knows of a session without reading its messages."""
+
+    id: str
+    title: str | None
+    created_at: datetime
+    updated_at: datetime
+    message_count: int
+
+
+@runtime_checkable
+class StorageBackend(Protocol):
+    """Storage for chat sessions, used by exactly one :class:`~codex_jupyter.SessionStore`.
+
+    Writes happen inside :meth:`transaction`, which is atomic and durable when it
+    returns. Reads may happen anywhere. ``poll_changes`` reports what *other*
+    processes changed since the last call: the store reports its own changes itself.
+    """
+
+    @property
+    def location(self) -> str:
+        """Where the data lives, for messages to humans (a path, or ``":memory:"``)."""
+        ...
+
+    def transaction(self) -> AbstractContextManager[None]: ...
+
+    def list_sessions(self) -> list[SessionRecord]: ...
+
+    def get_session(self, session_id: str) -> SessionRecord | None: ...
+
+    def load_messages(self, session_id: str, start: int, stop: int) -> list[ChatMessage]:
+        """Messages at positions ``start`` (inclusive) to ``stop`` (exclusive), oldest first."""
+        ...
+
+    def create_session(self, record: SessionRecord) -> None: ...
+
+    def append_message(self, session_id: str, message: ChatMessage) -> None:
+        """Store ``message`` after the session's last one; its timestamp becomes the session's ``updated_at``."""
+        ...
+
+    def delete_session(self, session_id: str) -> list[str]:
+        """Delete the session and its messages; return the scopes whose current session it was."""
+        ...
+
+    def get_current(self, scope: str) -> str | None: ...
+
+    def set_current(self, scope: str, session_id: str | None) -> None: ...
+
+    def poll_changes(self) -> list[StoreChange]: ...
+
+    def close(self) -> None: ...
+

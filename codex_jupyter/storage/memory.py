@@ -1,0 +1,91 @@
+"""Sessions kept in this process only: for tests and throwaway work."""
+
+from __future__ import annotations
+
+import copy
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field, replace
+
+from ..events import StoreChange
+from ..models import ChatMessage
+from .base import SessionRecord
+
+
+@dataclass
+class _State:
+    sessions: dict[str, SessionRecord] = field(default_factory=dict)
+    messages: dict[str, list[ChatMessage]] = field(default_factory=dict)
+    current: dict[str, str] = field(default_factory=dict)
+
+
+class MemoryBackend:
+    """Dictionaries in memory. Nothing outlives the process, and no other process writes here."""
+
+    location = ":memory:"
+
+    def __init__(self) -> None:
+        self._lock = threading.RLock()
+        self._state = _State()
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        # Atomic like the file backend: a failure halfway leaves the previous state.
+        with self._lock:
+            saved = copy.copy(self._state)
+            saved.sessions, saved.current = dict(saved.sessions), dict(saved.current)
+            saved.messages = {key: list(value) for key, value in self._state.messages.items()}
+            try:
+                yield
+            except BaseException:
+                self._state = saved
+                raise
+
+    def list_sessions(self) -> list[SessionRecord]:
+        with self._lock:
+            return list(self._state.sessions.values())
+
+    def get_session(self, session_id: str) -> SessionRecord | None:
+        with self._lock:
+            return self._state.sessions.get(session_id)
+
+    def load_messages(self, session_id: str, start: int, stop: int) -> list[ChatMessage]:
+        with self._lock:
+            return self._state.messages.get(session_id, [])[start:stop]
+
+    def get_current(self, scope: str) -> str | None:
+        with self._lock:
+            return self._state.current.get(scope)
+
+    def create_session(self, record: SessionRecord) -> None:
+        self._state.sessions[record.id] = record
+        self._state.messages[record.id] = []
+
+    def append_message(self, session_id: str, message: ChatMessage) -> None:
+        record = self._state.sessions[session_id]
+        self._state.messages[session_id].append(message)
+        self._state.sessions[session_id] = replace(
+            record, message_count=record.message_count + 1, updated_at=message.timestamp
+        )
+
+    def delete_session(self, session_id: str) -> list[str]:
+        del self._state.sessions[session_id]
+        del self._state.messages[session_id]
+        scopes = [scope for scope, current in self._state.current.items() if current == session_id]
+        for scope in scopes:
+            del self._state.current[scope]
+        return scopes
+
+    def set_current(self, scope: str, session_id: str | None) -> None:
+        if session_id is None:
+            self._state.current.pop(scope, None)
+        else:
+            self._state.current[scope] = session_id
+
+    def poll_changes(self) -> list[StoreChange]:
+        return []
+
+    def close(self) -> None:
+        with self._lock:
+            self._state = _State()

@@ -1,0 +1,303 @@
+"""``SessionStore``: the seed's session store, in Python, over a pluggable storage backend.
+
+The store owns everything the backends should not have to agree on: validation,
+ids, timestamps, which session is current, and change events. Every mutation is
+one backend transaction, so it is durable when the call returns and a rejected
+call leaves stored data as it was.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import timedelta
+from types import TracebackType
+from typing import Any
+
+from .errors import SessionNotFoundError, StoreDisposedError
+from .events import ChangeKind, Disposable, EventEmitter, Listener, StoreChange
+from .locations import MEMORY, default_scope, default_workspace_file
+from .models import ChatMessage, ChatSession, LazyMessages, Role, check_content, check_role, new_id, utc_now
+from .storage import MemoryBackend, SessionRecord, SQLiteBackend, StorageBackend
+
+_ONE_TICK = timedelta(microseconds=1)
+
+
+@dataclass(frozen=True)
+class StoreContext:
+    """What VS Code's ``ExtensionContext`` gave the seed: the storage (``workspace_state``)
+    and, new here, the scope whose current session this store tracks (a notebook path)."""
+
+    workspace_state: StorageBackend
+    scope: str = field(default_factory=default_scope)
+
+
+class SessionStore:
+    """Chat sessions with a current one, saved on every change.
+
+    Adding a message when there is no current session (none was created yet, or it
+    was cleared or deleted) starts a new session, makes it current and adds the
+    message there: the message is never dropped and the caller need not check first.
+    """
+
+    def __init__(self, context: StoreContext, logger: logging.Logger | None = None) -> None:
+        self._backend = context.workspace_state
+        self._scope = context.scope
+        self._logger = logger or logging.getLogger("codex_jupyter")
+        self._events = EventEmitter(self._logger)
+        self._disposed = False
+
+    # -- the seed's API -------------------------------------------------------------------
+
+    def create_session(self, title: str | None = None) -> ChatSession:
+        """Create an empty session and make it the current one."""
+        if title is not None and not isinstance(title, str):
+            raise TypeError(f"session title must be str or None, not {type(title).__name__}")
+        with self._write() as changes:
+            record = self._start_session(title, changes)
+        return self._session(record)
+
+    def get_current_session(self, *, scope: str | None = None) -> ChatSession | None:
+        """The current session of this store's scope, or of ``scope`` (another notebook's)."""
+        self._check_open()
+        session_id = self._backend.get_current(scope or self._scope)
+        record = None if session_id is None else self._backend.get_session(session_id)
+        return None if record is None else self._session(record)
+
+    def add_message_to_current_session(
+        self,
+        message: Mapping[str, Any] | None = None,
+        /,
+        *,
+        role: Role | None = None,
+        content: str | None = None,
+    ) -> ChatMessage:
+        """Add a message, given as ``role=``/``content=`` or as a ``{"role", "content"}`` mapping.
+
+        The id and timestamp are generated here. With no current session, one is started first.
+        """
+        role, content = _message_fields(message, role, content)
+        with self._write() as changes:
+            session_id = self._backend.get_current(self._scope)
+            record = None if session_id is None else self._backend.get_session(session_id)
+            if record is None:
+                record = self._start_session(None, changes)
+            return self._append(record, role, content, changes)
+
+    def get_sessions(self) -> list[ChatSession]:
+        """Every stored session, oldest first. Messages are read when first used."""
+        self._check_open()
+        return [self._session(record) for record in self._backend.list_sessions()]
+
+    def clear_current_session(self) -> None:
+        """Remove the current session from storage; afterwards there is no current session."""
+        with self._write() as changes:
+            session_id = self._backend.get_current(self._scope)
+            if session_id is not None:
+                self._delete(session_id, changes)
+
+    def dispose(self) -> None:
+        """Release the storage. Every write is already durable, so nothing is left to save.
+
+        Calling it again does nothing; any other call afterwards raises ``StoreDisposedError``.
+        """
+        if self._disposed:
+            return
+        self._disposed = True
+        self._events.clear()
+        self._backend.close()
+        self._logger.debug("closed the session store at %s", self._backend.location)
+
+    # -- what clients need beyond the seed ------------------------------------------------
+
+    @property
+    def scope(self) -> str:
+        """Whose current session this store tracks: a notebook path, or ``"default"``."""
+        return self._scope
+
+    @property
+    def location(self) -> str:
+        return self._backend.location
+
+    @property
+    def disposed(self) -> bool:
+        return self._disposed
+
+    def get_session(self, session_id: str) -> ChatSession:
+        return self._session(self._record(session_id))
+
+    def get_messages(self, session_id: str, start: int = 0, stop: int | None = None) -> list[ChatMessage]:
+        """A page of a session's messages (``start`` to ``stop``, like a slice), without reading the rest."""
+        record = self._record(session_id)
+        stop = record.message_count if stop is None else min(stop, record.message_count)
+        return self._backend.load_messages(session_id, max(start, 0), stop)
+
+    def add_message(
+        self, session_id: str, message: Mapping[str, Any] | None = None, /, *, role: Role | None = None,
+        content: str | None = None,
+    ) -> ChatMessage:
+        """Add a message to a given session, current or not."""
+        role, content = _message_fields(message, role, content)
+        with self._write() as changes:
+            return self._append(self._record(session_id), role, content, changes)
+
+    def set_current_session(self, session_id: str | None, *, scope: str | None = None) -> None:
+        """Make ``session_id`` current for this store's scope, or for ``scope``; ``None`` means none is."""
+        scope = scope or self._scope
+        with self._write() as changes:
+            if session_id is not None:
+                self._record(session_id)
+            self._backend.set_current(scope, session_id)
+            changes.append(StoreChange(ChangeKind.CURRENT_CHANGED, session_id, scope=scope))
+
+    def delete_session(self, session_id: str) -> None:
+        """Remove a session and its messages; a scope whose current session it was has none afterwards."""
+        with self._write() as changes:
+            self._record(session_id)
+            self._delete(session_id, changes)
+
+    def on_did_change(self, listener: Listener) -> Disposable:
+        """Call ``listener`` with each :class:`StoreChange`; dispose the result to stop.
+
+        Changes made through this store are delivered when the call making them returns.
+        Changes made by other processes are delivered when this store next writes or
+        :meth:`poll` is called.
+        """
+        self._check_open()
+        return self._events.subscribe(listener)
+
+    def poll(self) -> list[StoreChange]:
+        """Look for changes other processes made, deliver them to listeners, and return them.
+
+        Other processes' changes are seen as the difference between two looks at the
+        file: a session created and deleted in between is never announced, and several
+        messages appended in between arrive together, in order.
+        """
+        self._check_open()
+        changes = self._backend.poll_changes()
+        self._events.emit(changes)
+        return changes
+
+    # -- context manager ------------------------------------------------------------------
+
+    def __enter__(self) -> SessionStore:
+        self._check_open()
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.dispose()
+
+    def __repr__(self) -> str:
+        state = " disposed" if self._disposed else ""
+        return f"<SessionStore {self._backend.location} scope={self._scope!r}{state}>"
+
+    # -- internals ------------------------------------------------------------------------
+
+    def _check_open(self) -> None:
+        if self._disposed:
+            raise StoreDisposedError()
+
+    @contextmanager
+    def _write(self) -> Iterator[list[StoreChange]]:
+        """One backend transaction; its changes are announced after it commits, never before."""
+        self._check_open()
+        changes: list[StoreChange] = []
+        with self._backend.transaction():
+            yield changes
+        self._events.emit(self._backend.poll_changes() + changes)
+
+    def _record(self, session_id: str) -> SessionRecord:
+        self._check_open()
+        record = self._backend.get_session(session_id)
+        if record is None:
+            raise SessionNotFoundError(session_id)
+        return record
+
+    def _session(self, record: SessionRecord) -> ChatSession:
+        def load(count: int) -> list[ChatMessage]:
+            self._check_open()
+            messages = self._backend.load_messages(record.id, 0, count)
+            if len(messages) < count:
+                raise SessionNotFoundError(record.id)
+            return messages
+
+        return ChatSession(
+            id=record.id,
+            title=record.title,
+            messages=LazyMessages(record.message_count, load),
+            created_at=record.created_at,
+            updated_at=record.updated_at,
+        )
+
+    def _start_session(self, title: str | None, changes: list[StoreChange]) -> SessionRecord:
+        now = utc_now()
+        record = SessionRecord(new_id(), title, now, now, 0)
+        self._backend.create_session(record)
+        self._backend.set_current(self._scope, record.id)
+        changes.append(StoreChange(ChangeKind.SESSION_CREATED, record.id))
+        changes.append(StoreChange(ChangeKind.CURRENT_CHANGED, record.id, scope=self._scope))
+        self._logger.info("created chat session %s in %s", record.id, self._backend.location)
+        return record
+
+    def _append(self, record: SessionRecord, role: Role, content: str, changes: list[StoreChange]) -> ChatMessage:
+        # updated_at must move on every change, even two changes within one clock tick.
+        timestamp = max(utc_now(), record.updated_at + _ONE_TICK)
+        message = ChatMessage(new_id(), role, content, timestamp)
+        self._backend.append_message(record.id, message)
+        changes.append(StoreChange(ChangeKind.MESSAGE_ADDED, record.id, message))
+        return message
+
+    def _delete(self, session_id: str, changes: list[StoreChange]) -> None:
+        scopes = self._backend.delete_session(session_id)
+        changes.append(StoreChange(ChangeKind.SESSION_DELETED, session_id))
+        changes += [StoreChange(ChangeKind.CURRENT_CHANGED, None, scope=scope) for scope in scopes]
+        self._logger.info("deleted chat session %s from %s", session_id, self._backend.location)
+
+
+def _message_fields(message: Mapping[str, Any] | None, role: object, content: object) -> tuple[Role, str]:
+    """Validate a new message's role and content before any storage is touched."""
+    if message is not None:
+        if role is not None or content is not None:
+            raise TypeError("give the message either as a mapping or as role=/content=, not both")
+        if not isinstance(message, Mapping):
+            raise TypeError(f"message must be a mapping with 'role' and 'content', not {type(message).__name__}")
+        unexpected = sorted(set(message) - {"role", "content"})
+        if unexpected:
+            raise ValueError(
+                f"unexpected message field(s) {', '.join(map(repr, unexpected))}: "
+                "only 'role' and 'content' are given; the store generates 'id' and 'timestamp'"
+            )
+        for name in ("role", "content"):
+            if name not in message:
+                raise ValueError(f"message is missing the field {name!r}")
+        role, content = message["role"], message["content"]
+    elif role is None or content is None:
+        raise TypeError("a message needs both role= and content=")
+    return check_role(role), check_content(content)
+
+
+def open_store(
+    location: str | os.PathLike[str] | None = None,
+    *,
+    logger: logging.Logger | None = None,
+    scope: str | None = None,
+) -> SessionStore:
+    """Open a store: a workspace file at ``location``, or ``":memory:"``.
+
+    With no location, the file named by ``$CODEX_JUPYTER_WORKSPACE`` is used (the
+    Jupyter server sets it for its kernels), else the per-user default from
+    :func:`codex_jupyter.locations.default_workspace_file`. ``scope`` defaults to the
+    notebook path the kernel was started for.
+    """
+    location = default_workspace_file() if location is None else location
+    backend: StorageBackend
+    if os.fspath(location) == MEMORY:
+        backend = MemoryBackend()
+    else:
+        backend = SQLiteBackend(location, logger=logger)
+    return SessionStore(StoreContext(backend, scope or default_scope()), logger)

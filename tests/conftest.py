@@ -1,0 +1,25 @@
+"""Fixtures shared by the whole suite."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from codex_jupyter import SessionStore, open_store
+
+pytest_plugins = ["pytest_jupyter.jupyter_server"]
+
+
+@pytest.fixture
+def workspace_file(tmp_path: Path) -> Path:
+    return tmp_path / "workspace.sqlite3"
+
+
+@pytest.fixture(params=["memory", "workspace-file"])
+def store(request: pytest.FixtureRequest, workspace_file: Path) -> Iterator[SessionStore]:
+    """A store on each backend: the behaviour of the API must not depend on where sessions live."""
+    location = ":memory:" if request.param == "memory" else workspace_file
+    with open_store(location, scope="notebooks/analysis.ipynb") as opened:
+        yield opened
