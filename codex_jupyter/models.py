@@ -8,11 +8,11 @@ from another thread does not change under its reader.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from html import escape
-from typing import Any, Callable, Literal, get_args, overload
+from typing import Any, Literal, get_args, overload
 
 from .rendering import render_markdown
 
@@ -116,7 +116,7 @@ class LazyMessages(Sequence[ChatMessage]):
     snapshot and does not grow when messages are appended later.
     """
 
-    __slots__ = ("_count", "_load", "_items")
+    __slots__ = ("_count", "_items", "_load")
 
     def __init__(self, count: int, load: Callable[[int], Sequence[ChatMessage]]) -> None:
         self._count = count

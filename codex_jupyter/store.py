@@ -63,8 +63,7 @@ class SessionStore:
     def get_current_session(self, *, scope: str | None = None) -> ChatSession | None:
         """The current session of this store's scope, or of ``scope`` (another notebook's)."""
         self._check_open()
-        session_id = self._backend.get_current(scope or self._scope)
-        record = None if session_id is None else self._backend.get_session(session_id)
+        record = self._backend.get_current(scope or self._scope)
         return None if record is None else self._session(record)
 
     def add_message_to_current_session(
@@ -81,10 +80,7 @@ class SessionStore:
         """
         role, content = _message_fields(message, role, content)
         with self._write() as changes:
-            session_id = self._backend.get_current(self._scope)
-            record = None if session_id is None else self._backend.get_session(session_id)
-            if record is None:
-                record = self._start_session(None, changes)
+            record = self._backend.get_current(self._scope) or self._start_session(None, changes)
             return self._append(record, role, content, changes)
 
     def get_sessions(self) -> list[ChatSession]:
@@ -95,9 +91,9 @@ class SessionStore:
     def clear_current_session(self) -> None:
         """Remove the current session from storage; afterwards there is no current session."""
         with self._write() as changes:
-            session_id = self._backend.get_current(self._scope)
-            if session_id is not None:
-                self._delete(session_id, changes)
+            record = self._backend.get_current(self._scope)
+            if record is not None:
+                self._delete(record.id, changes)
 
     def dispose(self) -> None:
         """Release the storage. Every write is already durable, so nothing is left to save.
@@ -136,7 +132,12 @@ class SessionStore:
         return self._backend.load_messages(session_id, max(start, 0), stop)
 
     def add_message(
-        self, session_id: str, message: Mapping[str, Any] | None = None, /, *, role: Role | None = None,
+        self,
+        session_id: str,
+        message: Mapping[str, Any] | None = None,
+        /,
+        *,
+        role: Role | None = None,
         content: str | None = None,
     ) -> ChatMessage:
         """Add a message to a given session, current or not."""
@@ -295,9 +296,7 @@ def open_store(
     notebook path the kernel was started for.
     """
     location = default_workspace_file() if location is None else location
-    backend: StorageBackend
-    if os.fspath(location) == MEMORY:
-        backend = MemoryBackend()
-    else:
-        backend = SQLiteBackend(location, logger=logger)
+    backend: StorageBackend = (
+        MemoryBackend() if os.fspath(location) == MEMORY else SQLiteBackend(location, logger=logger)
+    )
     return SessionStore(StoreContext(backend, scope or default_scope()), logger)

@@ -16,7 +16,9 @@ WORKER = Path(__file__).with_name("store_worker.py")
 def start_worker(path: Path, scope: str, count: int, *extra: str) -> subprocess.Popen[str]:
     worker = subprocess.Popen(
         [sys.executable, str(WORKER), str(path), scope, str(count), *extra],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
     )
     assert worker.stdout.readline().strip() == "ready", worker.stderr.read()
     return worker
@@ -46,7 +48,7 @@ def test_four_processes_appending_to_one_session_lose_nothing_and_see_no_lock_er
         shared = store.create_session(title="busy")
     writers = [start_worker(workspace_file, f"writer-{n}.ipynb", 250, "--session", shared.id) for n in range(4)]
     outcomes = [writer.communicate(timeout=300) for writer in writers]
-    for writer, (_, stderr) in zip(writers, outcomes):
+    for writer, (_, stderr) in zip(writers, outcomes, strict=True):
         assert writer.returncode == 0, stderr
         assert "locked" not in stderr
     acknowledged = [line for stdout, _ in outcomes for line in stdout.split()]

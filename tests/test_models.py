@@ -26,8 +26,13 @@ def test_message_round_trips_through_json_with_iso_8601_timestamps():
 
 
 def test_session_round_trips_through_json_with_its_messages_and_title():
-    session = ChatSession(id="s-1", title="pandas", messages=[message(), message("Use dropna=False.", "assistant")],
-                          created_at=MOMENT, updated_at=MOMENT + timedelta(seconds=5))
+    session = ChatSession(
+        id="s-1",
+        title="pandas",
+        messages=[message(), message("Use dropna=False.", "assistant")],
+        created_at=MOMENT,
+        updated_at=MOMENT + timedelta(seconds=5),
+    )
     data = json.loads(json.dumps(session.to_dict()))
     assert data["message_count"] == 2
     assert ChatSession.from_dict(data) == session

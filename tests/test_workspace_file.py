@@ -21,7 +21,10 @@ def run_worker(path: Path, scope: str, count: int, *extra: str) -> list[str]:
     """Append ``count`` messages from a separate Python process; return the acknowledged ids."""
     done = subprocess.run(
         [sys.executable, str(WORKER), str(path), scope, str(count), *extra],
-        capture_output=True, text=True, timeout=120, check=True,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
     )
     return done.stdout.split()[1:]
 
@@ -65,7 +68,10 @@ def test_poll_announces_other_processes_changes_as_external(workspace_file):
         assert heard == changes
         assert all(change.external for change in changes)
         assert [c.kind for c in changes] == [
-            ChangeKind.SESSION_CREATED, ChangeKind.MESSAGE_ADDED, ChangeKind.MESSAGE_ADDED, ChangeKind.CURRENT_CHANGED,
+            ChangeKind.SESSION_CREATED,
+            ChangeKind.MESSAGE_ADDED,
+            ChangeKind.MESSAGE_ADDED,
+            ChangeKind.CURRENT_CHANGED,
         ]
         assert [c.message.id for c in changes if c.message] == acknowledged
         assert changes[-1].scope == "theirs.ipynb"

@@ -54,9 +54,10 @@ class MemoryBackend:
         with self._lock:
             return self._state.messages.get(session_id, [])[start:stop]
 
-    def get_current(self, scope: str) -> str | None:
+    def get_current(self, scope: str) -> SessionRecord | None:
         with self._lock:
-            return self._state.current.get(scope)
+            session_id = self._state.current.get(scope)
+            return None if session_id is None else self._state.sessions[session_id]
 
     def create_session(self, record: SessionRecord) -> None:
         self._state.sessions[record.id] = record

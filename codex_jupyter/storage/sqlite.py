@@ -129,9 +129,7 @@ class SQLiteBackend:
                 return self._connect()
 
     def _connect(self) -> sqlite3.Connection:
-        conn = sqlite3.connect(
-            self._path, timeout=BUSY_TIMEOUT_SECONDS, isolation_level=None, check_same_thread=False
-        )
+        conn = sqlite3.connect(self._path, timeout=BUSY_TIMEOUT_SECONDS, isolation_level=None, check_same_thread=False)
         try:
             # Whose file is it? Asked before anything is written: switching the journal
             # mode would already change a stranger's file.
@@ -232,10 +230,14 @@ class SQLiteBackend:
             ).fetchall()
         return [_message(row) for row in rows]
 
-    def get_current(self, scope: str) -> str | None:
+    def get_current(self, scope: str) -> SessionRecord | None:
         with self._lock:
-            row = self._conn.execute("SELECT session_id FROM current_sessions WHERE scope = ?", (scope,)).fetchone()
-        return None if row is None else row[0]
+            row = self._conn.execute(
+                f"SELECT {_SESSION_COLUMNS} FROM sessions WHERE id = "
+                "(SELECT session_id FROM current_sessions WHERE scope = ?)",
+                (scope,),
+            ).fetchone()
+        return None if row is None else _record(row)
 
     # -- writes (inside a transaction) ----------------------------------------------------
 

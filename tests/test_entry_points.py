@@ -1,0 +1,41 @@
+"""The commands the README tells a newcomer to run."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+from codex_jupyter import open_store
+
+ROOT = Path(__file__).parent.parent
+
+
+def test_the_demo_stores_a_session_in_the_workspace_file_and_prints_it(workspace_file):
+    done = subprocess.run(
+        [sys.executable, "-m", "codex_jupyter", "demo", "--workspace", str(workspace_file)],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=120,
+    )
+    assert f"Workspace file: {workspace_file}" in done.stdout
+    assert "What does codex-jupyter keep?" in done.stdout
+    with open_store(workspace_file) as store:
+        [session] = store.get_sessions()
+        assert [m.role for m in session.messages] == ["user", "assistant"]
+
+
+def test_the_store_benchmark_runs_and_loses_nothing():
+    # A smoke run, so the benchmark keeps working; its timings are not checked (machines are noisy).
+    done = subprocess.run(
+        [sys.executable, "-m", "benchmarks", "store", "--quick"],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=600,
+        cwd=ROOT,
+    )
+    assert "naive JSON p50" in done.stdout
+    [ours] = [line for line in done.stdout.splitlines() if line.startswith("| codex-jupyter, 4 x")]
+    assert [cell.strip() for cell in ours.split("|")[3:5]] == ["0", "0"]  # lost, errors
