@@ -8,6 +8,7 @@ import importlib
 #: Each entry is a module of this package with a ``main()`` that prints its tables.
 BENCHMARKS = {
     "store": "benchmarks.store",
+    "magics": "benchmarks.magics",
 }
 
 

@@ -1,11 +1,33 @@
 """Chat sessions that live with your notebooks."""
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
 from .errors import SessionNotFoundError, StoreDisposedError, StoreFormatError
 from .events import ChangeKind, Disposable, StoreChange
+from .kernel_store import get_store
 from .models import ROLES, ChatMessage, ChatSession, Role
 from .store import SessionStore, StoreContext, open_store
 
+if TYPE_CHECKING:
+    from IPython.core.interactiveshell import InteractiveShell
+
 __version__ = "0.1.0"
+
+
+def load_ipython_extension(shell: InteractiveShell) -> None:
+    """``%load_ext codex_jupyter``: the magics (imported only here, so the server need not load IPython)."""
+    from .magics import load_ipython_extension as load
+
+    load(shell)
+
+
+def unload_ipython_extension(shell: InteractiveShell) -> None:
+    from .magics import unload_ipython_extension as unload
+
+    unload(shell)
+
 
 __all__ = [
     "ROLES",
@@ -21,5 +43,8 @@ __all__ = [
     "StoreDisposedError",
     "StoreFormatError",
     "__version__",
+    "get_store",
+    "load_ipython_extension",
     "open_store",
+    "unload_ipython_extension",
 ]

@@ -11,10 +11,9 @@ import uuid
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from html import escape
 from typing import Any, Literal, get_args, overload
 
-from .rendering import render_markdown
+from . import rendering
 
 Role = Literal["user", "assistant", "system"]
 ROLES: tuple[str, ...] = get_args(Role)
@@ -98,13 +97,17 @@ class ChatMessage:
         )
 
     def __str__(self) -> str:
-        return f"{self.role} · {_format_time(self.timestamp)}\n{self.content}"
+        return rendering.message_text(self)
+
+    def _repr_pretty_(self, printer: Any, cycle: bool) -> None:
+        # IPython's text form (terminals, text/plain): the readable transcript, not the dataclass fields.
+        printer.text(str(self))
 
     def _repr_markdown_(self) -> str:
-        return _message_markdown(self)
+        return rendering.message_markdown(self)
 
     def _repr_html_(self) -> str:
-        return _message_html(self)
+        return rendering.message_html(self)
 
 
 class LazyMessages(Sequence[ChatMessage]):
@@ -203,41 +206,14 @@ class ChatSession:
         )
 
     def __str__(self) -> str:
-        lines = [f"{self.title or 'Untitled session'} ({self.id})", f"{self.message_count} messages"]
-        lines += [f"\n{message}" for message in self.messages]
-        return "\n".join(lines)
+        return rendering.transcript_text(self)
+
+    def _repr_pretty_(self, printer: Any, cycle: bool) -> None:
+        # IPython's text form (terminals, text/plain): the readable transcript, not the dataclass fields.
+        printer.text(str(self))
 
     def _repr_markdown_(self) -> str:
-        heading = f"### {_escape_markdown_line(self.title or 'Untitled session')}\n\n"
-        info = f"*{self.message_count} messages · id `{self.id}` · updated {_format_time(self.updated_at)}*\n\n"
-        return heading + info + "\n\n---\n\n".join(_message_markdown(m) for m in self.messages)
+        return rendering.transcript_markdown(self)
 
     def _repr_html_(self) -> str:
-        title = escape(self.title or "Untitled session")
-        info = escape(f"{self.message_count} messages · id {self.id} · updated {_format_time(self.updated_at)}")
-        body = "".join(_message_html(m) for m in self.messages)
-        return f'<div class="codex-session"><h3>{title}</h3><p><em>{info}</em></p>{body}</div>'
-
-
-def _format_time(moment: datetime) -> str:
-    return moment.strftime("%Y-%m-%d %H:%M:%S UTC")
-
-
-def _escape_markdown_line(text: str) -> str:
-    """Keep a one-line label (a title) from being read as Markdown or HTML."""
-    return escape(" ".join(text.split())).replace("*", r"\*").replace("_", r"\_").replace("`", r"\`")
-
-
-def _message_markdown(message: ChatMessage) -> str:
-    # The content is rendered and sanitized to HTML first: Markdown frontends pass
-    # raw HTML through, and message text is untrusted.
-    header = f"**{message.role}** · {_format_time(message.timestamp)}"
-    return f"{header}\n\n{render_markdown(message.content)}"
-
-
-def _message_html(message: ChatMessage) -> str:
-    return (
-        f'<div class="codex-message codex-role-{message.role}">'
-        f"<p><strong>{message.role}</strong> · <small>{_format_time(message.timestamp)}</small></p>"
-        f"{render_markdown(message.content)}</div>"
-    )
+        return rendering.transcript_html(self)

@@ -1,0 +1,80 @@
+"""The one store of this kernel (or Python process), shared by the magics, chat panels and user code.
+
+The seed registered its store in a DI container; here the holder below plays that
+part. Clients that must follow a switch of store (``%codex_store memory``) subscribe
+to :meth:`KernelStore.on_did_replace` instead of keeping a store that gets disposed.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+from collections.abc import Callable
+
+from .events import Disposable
+from .store import SessionStore, open_store
+
+ReplaceListener = Callable[[SessionStore], None]
+
+
+class KernelStore:
+    """Holds the process's current store, opening the default one on first use."""
+
+    def __init__(self) -> None:
+        self._store: SessionStore | None = None
+        self._listeners: list[ReplaceListener] = []
+        self._lock = threading.RLock()
+        self._logger = logging.getLogger("codex_jupyter")
+
+    def get(self) -> SessionStore:
+        """The current store; the default workspace store is opened if none is open yet."""
+        with self._lock:
+            if self._store is None or self._store.disposed:
+                self._store = open_store(logger=self._logger)
+            return self._store
+
+    @property
+    def is_open(self) -> bool:
+        return self._store is not None and not self._store.disposed
+
+    def switch(self, location: str | os.PathLike[str] | None) -> SessionStore:
+        """Open the store at ``location`` (see :func:`open_store`), make it current, dispose the old one."""
+        with self._lock:
+            new = open_store(location, logger=self._logger)
+            old, self._store = self._store, new
+            listeners = list(self._listeners)
+        for listener in listeners:
+            try:
+                listener(new)
+            except Exception:
+                self._logger.exception("a codex_jupyter store-switch listener failed")
+        if old is not None:
+            old.dispose()
+        return new
+
+    def on_did_replace(self, listener: ReplaceListener) -> Disposable:
+        """Call ``listener(new_store)`` when :meth:`switch` replaces the store."""
+        with self._lock:
+            self._listeners.append(listener)
+        return Disposable(lambda: self._remove(listener))
+
+    def _remove(self, listener: ReplaceListener) -> None:
+        with self._lock:
+            if listener in self._listeners:
+                self._listeners.remove(listener)
+
+    def close(self) -> None:
+        """Dispose the current store (if any); the next :meth:`get` opens a fresh one."""
+        with self._lock:
+            store, self._store = self._store, None
+        if store is not None:
+            store.dispose()
+
+
+kernel_store = KernelStore()
+
+
+def get_store() -> SessionStore:
+    """This kernel's store: the one ``%load_ext codex_jupyter`` opened, or the default workspace store."""
+    return kernel_store.get()

@@ -1,0 +1,84 @@
+"""What every codex magic shares: the kernel's store, one-line errors, and rich output."""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+
+from IPython.core.error import UsageError
+from IPython.core.magic import Magics
+from IPython.display import display
+from IPython.utils.process import arg_split
+
+from ..errors import SessionNotFoundError, StoreDisposedError, StoreFormatError
+from ..kernel_store import kernel_store
+from ..models import ChatSession
+from ..rendering import session_label
+from ..store import SessionStore
+
+#: Errors that mean "the user asked for something that cannot be done", not a bug.
+USER_ERRORS = (SessionNotFoundError, StoreDisposedError, StoreFormatError, ValueError, TypeError, OSError)
+
+
+class CodexMagics(Magics):
+    """Base of the codex magic classes, each a traitlets ``Configurable`` (``%config``)."""
+
+    @property
+    def store(self) -> SessionStore:
+        return kernel_store.get()
+
+    @contextmanager
+    def user_errors(self) -> Iterator[None]:
+        """Turn a refused request into IPython's one-line ``UsageError`` instead of a traceback.
+
+        The store validates before it writes, so the refused call has changed nothing.
+        """
+        try:
+            yield
+        except SessionNotFoundError as error:
+            raise UsageError(f"{error} (%codex_sessions lists them)") from None
+        except USER_ERRORS as error:
+            raise UsageError(str(error)) from None
+
+    def find_session(self, id_or_prefix: str) -> ChatSession:
+        """The session whose id is ``id_or_prefix``, or the only one whose id starts with it."""
+        wanted = id_or_prefix.strip()
+        sessions = self.store.get_sessions()
+        matches = [s for s in sessions if s.id == wanted] or [s for s in sessions if s.id.startswith(wanted)]
+        if len(matches) == 1:
+            return matches[0]
+        if not matches or not wanted:
+            raise UsageError(f"no chat session with id {wanted!r} (%codex_sessions lists them)")
+        shown = ", ".join(s.id[:8] for s in matches[:5])
+        raise UsageError(f"{wanted!r} matches {len(matches)} sessions ({shown}, ...); type more of the id")
+
+
+def parse_arguments(magic: Callable[..., object], line: str) -> argparse.Namespace:
+    """Parse a magic line like a shell would: ``--title "Two words"`` gives ``Two words``, without quotes."""
+    try:
+        argv = arg_split(line, posix=True)
+    except ValueError as error:  # e.g. an unclosed quote
+        raise UsageError(f"cannot read the arguments: {error}") from None
+    return magic.parser.parse_args(argv)  # type: ignore[attr-defined]
+
+
+def show(text: str, *, markdown: str | None = None, html: str | None = None) -> None:
+    """Display plain text for terminals, and Markdown or HTML for notebooks when given."""
+    bundle = {"text/plain": text}
+    if markdown is not None:
+        bundle["text/markdown"] = markdown
+    if html is not None:
+        bundle["text/html"] = html
+    display(bundle, raw=True)
+
+
+def describe(session: ChatSession) -> str:
+    return f"{session.id} “{session_label(session)}” ({session.message_count} messages)"
+
+
+def complete_session_ids(shell: object, event: object) -> list[str]:
+    """Tab completion for magics that take a session id (IPython filters by what is typed)."""
+    if not kernel_store.is_open:
+        return []
+    return [session.id for session in kernel_store.get().get_sessions()]
