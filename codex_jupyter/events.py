@@ -11,6 +11,7 @@ import logging
 import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from typing import Generic, TypeVar
 
 from .models import ChatMessage
 
@@ -38,6 +39,7 @@ class StoreChange:
     external: bool = False
 
 
+T = TypeVar("T")
 Listener = Callable[[StoreChange], None]
 
 
@@ -59,8 +61,8 @@ class Disposable:
         self.dispose()
 
 
-class EventEmitter:
-    """Delivers changes to listeners in subscription order.
+class EventEmitter(Generic[T]):
+    """Delivers events to listeners in subscription order.
 
     A failing listener is logged and skipped: one broken panel must not stop the
     store, or the other listeners, from working.
@@ -68,28 +70,28 @@ class EventEmitter:
 
     def __init__(self, logger: logging.Logger) -> None:
         self._logger = logger
-        self._listeners: list[Listener] = []
+        self._listeners: list[Callable[[T], None]] = []
         self._lock = threading.Lock()
 
-    def subscribe(self, listener: Listener) -> Disposable:
+    def subscribe(self, listener: Callable[[T], None]) -> Disposable:
         with self._lock:
             self._listeners.append(listener)
         return Disposable(lambda: self._unsubscribe(listener))
 
-    def _unsubscribe(self, listener: Listener) -> None:
+    def _unsubscribe(self, listener: Callable[[T], None]) -> None:
         with self._lock:
             if listener in self._listeners:
                 self._listeners.remove(listener)
 
-    def emit(self, changes: Iterable[StoreChange]) -> None:
-        for change in changes:
+    def emit(self, events: Iterable[T]) -> None:
+        for event in events:
             with self._lock:
                 listeners = list(self._listeners)
             for listener in listeners:
                 try:
-                    listener(change)
+                    listener(event)
                 except Exception:
-                    self._logger.exception("a codex_jupyter change listener failed on %s", change.kind.value)
+                    self._logger.exception("a codex_jupyter listener failed on %r", event)
 
     def clear(self) -> None:
         with self._lock:

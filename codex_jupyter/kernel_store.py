@@ -12,10 +12,8 @@ import os
 import threading
 from collections.abc import Callable
 
-from .events import Disposable
+from .events import Disposable, EventEmitter
 from .store import SessionStore, open_store
-
-ReplaceListener = Callable[[SessionStore], None]
 
 
 class KernelStore:
@@ -23,9 +21,9 @@ class KernelStore:
 
     def __init__(self) -> None:
         self._store: SessionStore | None = None
-        self._listeners: list[ReplaceListener] = []
         self._lock = threading.RLock()
         self._logger = logging.getLogger("codex_jupyter")
+        self._replaced: EventEmitter[SessionStore] = EventEmitter(self._logger)
 
     def get(self) -> SessionStore:
         """The current store; the default workspace store is opened if none is open yet."""
@@ -43,26 +41,14 @@ class KernelStore:
         with self._lock:
             new = open_store(location, logger=self._logger)
             old, self._store = self._store, new
-            listeners = list(self._listeners)
-        for listener in listeners:
-            try:
-                listener(new)
-            except Exception:
-                self._logger.exception("a codex_jupyter store-switch listener failed")
+        self._replaced.emit([new])
         if old is not None:
             old.dispose()
         return new
 
-    def on_did_replace(self, listener: ReplaceListener) -> Disposable:
+    def on_did_replace(self, listener: Callable[[SessionStore], None]) -> Disposable:
         """Call ``listener(new_store)`` when :meth:`switch` replaces the store."""
-        with self._lock:
-            self._listeners.append(listener)
-        return Disposable(lambda: self._remove(listener))
-
-    def _remove(self, listener: ReplaceListener) -> None:
-        with self._lock:
-            if listener in self._listeners:
-                self._listeners.remove(listener)
+        return self._replaced.subscribe(listener)
 
     def close(self) -> None:
         """Dispose the current store (if any); the next :meth:`get` opens a fresh one."""

@@ -64,9 +64,35 @@ def _field(data: Mapping[str, Any], name: str, kind: str) -> Any:
     return data[name]
 
 
+class _Displayed:
+    """Rich display in notebooks and readable text in terminals, from the renderers each model names."""
+
+    __slots__ = ()
+    _as_text: Callable[[Any], str]
+    _as_markdown: Callable[[Any], str]
+    _as_html: Callable[[Any], str]
+
+    def __str__(self) -> str:
+        return self._as_text(self)
+
+    def _repr_pretty_(self, printer: Any, cycle: bool) -> None:
+        # IPython's text form (terminals, text/plain): the readable text, not the dataclass fields.
+        printer.text(str(self))
+
+    def _repr_markdown_(self) -> str:
+        return self._as_markdown(self)
+
+    def _repr_html_(self) -> str:
+        return self._as_html(self)
+
+
 @dataclass(frozen=True, slots=True)
-class ChatMessage:
+class ChatMessage(_Displayed):
     """One message of a chat session. ``timestamp`` is timezone-aware UTC."""
+
+    _as_text = staticmethod(rendering.message_text)
+    _as_markdown = staticmethod(rendering.message_markdown)
+    _as_html = staticmethod(rendering.message_html)
 
     id: str
     role: Role
@@ -95,19 +121,6 @@ class ChatMessage:
             content=check_content(_field(data, "content", "message")),
             timestamp=_parse_timestamp("timestamp", _field(data, "timestamp", "message")),
         )
-
-    def __str__(self) -> str:
-        return rendering.message_text(self)
-
-    def _repr_pretty_(self, printer: Any, cycle: bool) -> None:
-        # IPython's text form (terminals, text/plain): the readable transcript, not the dataclass fields.
-        printer.text(str(self))
-
-    def _repr_markdown_(self) -> str:
-        return rendering.message_markdown(self)
-
-    def _repr_html_(self) -> str:
-        return rendering.message_html(self)
 
 
 class LazyMessages(Sequence[ChatMessage]):
@@ -158,8 +171,12 @@ class LazyMessages(Sequence[ChatMessage]):
 
 
 @dataclass(frozen=True, slots=True)
-class ChatSession:
+class ChatSession(_Displayed):
     """A chat session: its messages in order, its creation and last-change times, an optional title."""
+
+    _as_text = staticmethod(rendering.transcript_text)
+    _as_markdown = staticmethod(rendering.transcript_markdown)
+    _as_html = staticmethod(rendering.transcript_html)
 
     id: str
     messages: Sequence[ChatMessage] = field(default_factory=tuple)
@@ -204,16 +221,3 @@ class ChatSession:
             created_at=_parse_timestamp("created_at", _field(data, "created_at", "session")),
             updated_at=_parse_timestamp("updated_at", _field(data, "updated_at", "session")),
         )
-
-    def __str__(self) -> str:
-        return rendering.transcript_text(self)
-
-    def _repr_pretty_(self, printer: Any, cycle: bool) -> None:
-        # IPython's text form (terminals, text/plain): the readable transcript, not the dataclass fields.
-        printer.text(str(self))
-
-    def _repr_markdown_(self) -> str:
-        return rendering.transcript_markdown(self)
-
-    def _repr_html_(self) -> str:
-        return rendering.transcript_html(self)

@@ -47,7 +47,7 @@ class SessionStore:
         self._backend = context.workspace_state
         self._scope = context.scope
         self._logger = logger or logging.getLogger("codex_jupyter")
-        self._events = EventEmitter(self._logger)
+        self._events: EventEmitter[StoreChange] = EventEmitter(self._logger)
         self._disposed = False
 
     # -- the seed's API -------------------------------------------------------------------

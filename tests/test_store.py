@@ -267,7 +267,7 @@ def test_a_failing_listener_is_logged_and_does_not_stop_the_others(store, caplog
     with caplog.at_level(logging.ERROR, logger="codex_jupyter"):
         store.create_session()
     assert len(heard) == 2
-    assert "change listener failed" in caplog.text
+    assert "a codex_jupyter listener failed" in caplog.text
 
 
 def test_a_rejected_call_announces_nothing(store):
