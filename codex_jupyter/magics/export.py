@@ -9,7 +9,7 @@ from IPython.core.magic import line_magic, magics_class
 from IPython.core.magic_arguments import argument, magic_arguments
 from IPython.display import JSON, display
 
-from ..export import FORMATS, export, to_json_data
+from ..export import FORMATS, Format, export, to_json_data
 from .base import CodexMagics, parse_arguments, show
 
 
@@ -26,7 +26,7 @@ class ExportMagics(CodexMagics):
         The export holds the messages exactly as stored; JSON loads back with ``ChatSession.from_dict``.
         """
         args = parse_arguments(self.codex_export, line)
-        format = args.format or ("json" if args.path and Path(args.path).suffix == ".json" else "md")
+        format: Format = args.format or ("json" if args.path and Path(args.path).suffix == ".json" else "md")
         with self.user_errors():
             if args.all:
                 sessions = self.store.get_sessions()

@@ -7,7 +7,7 @@ from IPython.core.magic import cell_magic, magics_class
 from IPython.core.magic_arguments import argument, magic_arguments
 from traitlets import Enum
 
-from ..models import ROLES
+from ..models import ROLES, check_role
 from ..rendering import message_markdown, message_text
 from .base import CodexMagics, parse_arguments, show
 
@@ -30,5 +30,7 @@ class MessageMagics(CodexMagics):
         if not content.strip():
             raise UsageError("%%codex_say needs a message: write it in the cell body, below the magic line")
         with self.user_errors():
-            message = self.store.add_message_to_current_session(role=args.role or self.default_role, content=content)
+            message = self.store.add_message_to_current_session(
+                role=check_role(args.role or self.default_role), content=content
+            )
         show(message_text(message), markdown=message_markdown(message))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from html import escape
 
 from IPython.core.error import UsageError
@@ -96,13 +97,13 @@ class SessionMagics(CodexMagics):
         show(f"Removed session {describe(session)}. There is no current session now.")
 
 
-def _text_table(header: tuple[str, ...], rows: list[tuple[str, ...]]) -> str:
+def _text_table(header: tuple[str, ...], rows: Sequence[tuple[str, ...]]) -> str:
     widths = [max(len(cell) for cell in column) for column in zip(header, *rows, strict=True)]
     return "\n".join("  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip()
                      for row in [header, *rows])  # fmt: skip
 
 
-def _html_table(header: tuple[str, ...], rows: list[tuple[str, ...]]) -> str:
+def _html_table(header: tuple[str, ...], rows: Sequence[tuple[str, ...]]) -> str:
     head = "".join(f"<th>{escape(cell)}</th>" for cell in header)
     body = "".join("<tr>" + "".join(f"<td>{escape(cell)}</td>" for cell in row) + "</tr>" for row in rows)
     return f'<table class="codex-sessions"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
