@@ -9,6 +9,7 @@ import importlib
 BENCHMARKS = {
     "store": "benchmarks.store",
     "magics": "benchmarks.magics",
+    "chat_panel": "benchmarks.chat_panel",
 }
 
 

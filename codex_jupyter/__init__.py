@@ -29,10 +29,20 @@ def unload_ipython_extension(shell: InteractiveShell) -> None:
     unload(shell)
 
 
+def __getattr__(name: str) -> object:
+    # ChatPanel is imported on first use, so that the server and plain scripts need not load ipywidgets.
+    if name == "ChatPanel":
+        from .widget import ChatPanel
+
+        return ChatPanel
+    raise AttributeError(f"module 'codex_jupyter' has no attribute {name!r}")
+
+
 __all__ = [
     "ROLES",
     "ChangeKind",
     "ChatMessage",
+    "ChatPanel",
     "ChatSession",
     "Disposable",
     "Role",

@@ -1,0 +1,149 @@
+"""What the chat panel sends to the browser, beside two naive panels measured in the same run.
+
+Runs in a real kernel (jupyter_client) and counts the widget traffic on iopub: every
+``comm_open``, ``comm_msg`` and ``comm_close``, at its serialized size (the frames the
+kernel sends, header and signature included). On a session of 5,000 messages it
+measures building the panel, then appending one message, several times over.
+
+Panels compared, each on its own 5,000-message session in a memory store:
+
+- ``ChatPanel``: the windowed, paged transcript of :mod:`codex_jupyter.widget.transcript`;
+- one HTML value: the whole transcript rendered into one ``HTML`` widget, re-rendered per message;
+- a VBox of 5,000 widgets: one ``HTML`` widget per message, every message live.
+
+    python -m benchmarks chat_panel [--quick]
+"""
+
+from __future__ import annotations
+
+import os
+import statistics
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from jupyter_client.manager import KernelManager
+
+from .store import _table
+
+COMM_MESSAGES = {"comm_open", "comm_msg", "comm_close"}
+
+# Runs in the kernel: one store per panel, so each append reaches exactly one panel.
+SETUP = """
+import time
+from codex_jupyter import open_store
+from codex_jupyter.widget import ChatPanel
+from codex_jupyter.widget.transcript import message_html
+from ipywidgets import HTML, VBox
+
+
+class OneHTMLValue(HTML):
+    def __init__(self, store):
+        session = store.get_current_session()
+        self.parts = [message_html(message) for message in session.messages]
+        super().__init__("".join(self.parts))
+        store.on_did_change(self.changed)
+
+    def changed(self, change):
+        if change.message is not None:
+            self.parts.append(message_html(change.message))
+            self.value = "".join(self.parts)
+
+
+class EveryMessageLive(VBox):
+    def __init__(self, store):
+        session = store.get_current_session()
+        super().__init__([HTML(message_html(message)) for message in session.messages])
+        store.on_did_change(self.changed)
+
+    def changed(self, change):
+        if change.message is not None:
+            self.children = (*self.children, HTML(message_html(change.message)))
+
+
+PANELS = {"chat": ChatPanel, "one_html": OneHTMLValue, "every_live": EveryMessageLive}
+stores = {}
+for name in PANELS:
+    stores[name] = open_store(":memory:")
+    session = stores[name].create_session(title="long")
+    for index in range(MESSAGES):
+        stores[name].add_message(session.id, role=("user", "assistant")[index % 2],
+                                 content=f"Message {index}: why does `groupby` drop **NaN** keys?")
+panels = {}
+"""
+
+BUILD = """
+start = time.perf_counter()
+panels[{name!r}] = PANELS[{name!r}](stores[{name!r}])
+print(time.perf_counter() - start)
+"""
+
+APPEND = "stores[{name!r}].add_message_to_current_session(role='user', content='One more question about `merge`?')"
+
+LABELS = {
+    "chat": "ChatPanel (windowed)",
+    "one_html": "baseline: one HTML value",
+    "every_live": "baseline: VBox of every message",
+}
+
+
+def _run(client: Any, code: str) -> tuple[int, int, str]:
+    """Execute ``code``; return the widget messages sent while it ran, their bytes, and its stdout."""
+    msg_id = client.execute(code)
+    count = size = 0
+    stdout = ""
+    while True:
+        message = client.get_iopub_msg(timeout=600)
+        if message["parent_header"].get("msg_id") != msg_id:
+            continue
+        kind = message["msg_type"]
+        if kind in COMM_MESSAGES:
+            count += 1
+            size += sum(len(frame) for frame in client.session.serialize(message))
+        elif kind == "stream":
+            stdout += message["content"]["text"]
+        elif kind == "error":
+            raise RuntimeError("\n".join(message["content"]["traceback"]))
+        elif kind == "status" and message["content"]["execution_state"] == "idle":
+            return count, size, stdout
+
+
+def _kib(size: float) -> str:
+    return f"{size:,.0f} B" if size < 10_000 else f"{size / 1024:,.0f} KiB"
+
+
+def main(quick: bool = False) -> None:
+    messages, appends = (1_000, 5) if quick else (5_000, 50)
+    with tempfile.TemporaryDirectory(prefix="codex-bench-") as directory:
+        env = {**os.environ, "CODEX_JUPYTER_WORKSPACE": str(Path(directory) / "workspace.sqlite3")}
+        manager = KernelManager(kernel_name="python3")
+        manager.start_kernel(env=env)
+        client = manager.client()
+        client.start_channels()
+        try:
+            client.wait_for_ready(timeout=60)
+            _run(client, f"MESSAGES = {messages}\n{SETUP}")
+            rows = []
+            for name, label in LABELS.items():
+                built_messages, built_bytes, seconds = _run(client, BUILD.format(name=name))
+                sizes = [_run(client, APPEND.format(name=name))[1] for _ in range(appends)]
+                rows.append([
+                    label,
+                    f"{float(seconds) * 1e3:,.0f} ms",
+                    f"{built_messages:,} / {_kib(built_bytes)}",
+                    _kib(statistics.median(sizes)),
+                    _kib(max(sizes)),
+                ])  # fmt: skip
+        finally:
+            client.stop_channels()
+            manager.shutdown_kernel(now=True)
+    print(
+        f"A session of {messages:,} messages in a real kernel; widget traffic on iopub (comm_open/comm_msg/comm_close,"
+        f" serialized size), {appends} appends of one message each:\n"
+    )
+    header = ["panel", "build (kernel)", "build: messages / bytes", "append one: median", "append one: max"]
+    print(_table(header, rows), flush=True)
+
+
+if __name__ == "__main__":
+    main()
