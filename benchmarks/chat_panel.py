@@ -16,14 +16,10 @@ Panels compared, each on its own 5,000-message session in a memory store:
 
 from __future__ import annotations
 
-import os
 import statistics
-import tempfile
-from pathlib import Path
 from typing import Any
 
-from jupyter_client.manager import KernelManager
-
+from .kernel import benchmark_kernel
 from .store import _table
 
 COMM_MESSAGES = {"comm_open", "comm_msg", "comm_close"}
@@ -114,29 +110,19 @@ def _kib(size: float) -> str:
 
 def main(quick: bool = False) -> None:
     messages, appends = (1_000, 5) if quick else (5_000, 50)
-    with tempfile.TemporaryDirectory(prefix="codex-bench-") as directory:
-        env = {**os.environ, "CODEX_JUPYTER_WORKSPACE": str(Path(directory) / "workspace.sqlite3")}
-        manager = KernelManager(kernel_name="python3")
-        manager.start_kernel(env=env)
-        client = manager.client()
-        client.start_channels()
-        try:
-            client.wait_for_ready(timeout=60)
-            _run(client, f"MESSAGES = {messages}\n{SETUP}")
-            rows = []
-            for name, label in LABELS.items():
-                built_messages, built_bytes, seconds = _run(client, BUILD.format(name=name))
-                sizes = [_run(client, APPEND.format(name=name))[1] for _ in range(appends)]
-                rows.append([
-                    label,
-                    f"{float(seconds) * 1e3:,.0f} ms",
-                    f"{built_messages:,} / {_kib(built_bytes)}",
-                    _kib(statistics.median(sizes)),
-                    _kib(max(sizes)),
-                ])  # fmt: skip
-        finally:
-            client.stop_channels()
-            manager.shutdown_kernel(now=True)
+    with benchmark_kernel() as client:
+        _run(client, f"MESSAGES = {messages}\n{SETUP}")
+        rows = []
+        for name, label in LABELS.items():
+            built_messages, built_bytes, seconds = _run(client, BUILD.format(name=name))
+            sizes = [_run(client, APPEND.format(name=name))[1] for _ in range(appends)]
+            rows.append([
+                label,
+                f"{float(seconds) * 1e3:,.0f} ms",
+                f"{built_messages:,} / {_kib(built_bytes)}",
+                _kib(statistics.median(sizes)),
+                _kib(max(sizes)),
+            ])  # fmt: skip
     print(
         f"A session of {messages:,} messages in a real kernel; widget traffic on iopub (comm_open/comm_msg/comm_close,"
         f" serialized size), {appends} appends of one message each:\n"

@@ -8,13 +8,9 @@ from sending the request until the kernel is idle again, outputs included.
 
 from __future__ import annotations
 
-import os
-import tempfile
 import time
-from pathlib import Path
 
-from jupyter_client.manager import KernelManager
-
+from .kernel import benchmark_kernel
 from .store import _p, _table
 
 
@@ -36,36 +32,26 @@ def _interleaved_round_trips(client, cases: dict[str, str], runs: int) -> dict[s
 
 def main(quick: bool = False) -> None:
     runs = 30 if quick else 200
-    with tempfile.TemporaryDirectory(prefix="codex-bench-") as directory:
-        env = {**os.environ, "CODEX_JUPYTER_WORKSPACE": str(Path(directory) / "workspace.sqlite3")}
-        manager = KernelManager(kernel_name="python3")
-        manager.start_kernel(env=env)
-        client = manager.client()
-        client.start_channels()
-        try:
-            client.wait_for_ready(timeout=60)
-            quiet = {"output_hook": lambda message: None, "timeout": 60}
-            client.execute_interactive(
-                "%load_ext codex_jupyter\nimport codex_jupyter\nmemory = codex_jupyter.open_store(':memory:')", **quiet
-            )
-            cases = {
-                "empty cell (baseline)": "",
-                "`pass` (a one-statement cell)": "pass",
-                "%%codex_say, workspace file": "%%codex_say\nWhy does my groupby drop NaN keys?",
-                "store.add_message_to_current_session(...) in a cell, workspace file":
-                    "codex_jupyter.get_store().add_message_to_current_session(role='user', content='hi');",
-                "the same call on a memory store": "memory.add_message_to_current_session(role='user', content='hi');",
-            }  # fmt: skip
-            timings = _interleaved_round_trips(client, cases, runs)
-            rows = []
-            baseline = _p(timings["empty cell (baseline)"], 50)
-            for label, measured in timings.items():
-                p50 = _p(measured, 50)
-                rows.append([label, f"{p50 * 1e3:.2f} ms", f"{_p(measured, 99) * 1e3:.2f} ms",
-                             f"+{(p50 - baseline) * 1e3:.2f} ms"])  # fmt: skip
-        finally:
-            client.stop_channels()
-            manager.shutdown_kernel(now=True)
+    with benchmark_kernel() as client:
+        quiet = {"output_hook": lambda message: None, "timeout": 60}
+        client.execute_interactive(
+            "%load_ext codex_jupyter\nimport codex_jupyter\nmemory = codex_jupyter.open_store(':memory:')", **quiet
+        )
+        cases = {
+            "empty cell (baseline)": "",
+            "`pass` (a one-statement cell)": "pass",
+            "%%codex_say, workspace file": "%%codex_say\nWhy does my groupby drop NaN keys?",
+            "store.add_message_to_current_session(...) in a cell, workspace file":
+                "codex_jupyter.get_store().add_message_to_current_session(role='user', content='hi');",
+            "the same call on a memory store": "memory.add_message_to_current_session(role='user', content='hi');",
+        }  # fmt: skip
+        timings = _interleaved_round_trips(client, cases, runs)
+        rows = []
+        baseline = _p(timings["empty cell (baseline)"], 50)
+        for label, measured in timings.items():
+            p50 = _p(measured, 50)
+            rows.append([label, f"{p50 * 1e3:.2f} ms", f"{_p(measured, 99) * 1e3:.2f} ms",
+                         f"+{(p50 - baseline) * 1e3:.2f} ms"])  # fmt: skip
     print(f"Execute-request round trip in a real kernel, {runs} rounds (cases interleaved):\n")
     print(_table(["cell", "p50", "p99", "p50 over the empty cell"], rows), flush=True)
 
