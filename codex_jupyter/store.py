@@ -52,12 +52,12 @@ class SessionStore:
 
     # -- the seed's API -------------------------------------------------------------------
 
-    def create_session(self, title: str | None = None) -> ChatSession:
-        """Create an empty session and make it the current one."""
+    def create_session(self, title: str | None = None, *, scope: str | None = None) -> ChatSession:
+        """Create an empty session and make it the current one of this store's scope, or of ``scope``."""
         if title is not None and not isinstance(title, str):
             raise TypeError(f"session title must be str or None, not {type(title).__name__}")
         with self._write() as changes:
-            record = self._start_session(title, changes)
+            record = self._start_session(title, scope or self._scope, changes)
         return self._session(record)
 
     def get_current_session(self, *, scope: str | None = None) -> ChatSession | None:
@@ -80,13 +80,21 @@ class SessionStore:
         """
         role, content = _message_fields(message, role, content)
         with self._write() as changes:
-            record = self._backend.get_current(self._scope) or self._start_session(None, changes)
+            record = self._backend.get_current(self._scope) or self._start_session(None, self._scope, changes)
             return self._append(record, role, content, changes)
 
-    def get_sessions(self) -> list[ChatSession]:
-        """Every stored session, oldest first. Messages are read when first used."""
+    def get_sessions(
+        self, *, offset: int = 0, limit: int | None = None, recent_first: bool = False
+    ) -> list[ChatSession]:
+        """Every stored session, oldest first; or one page of them, or the most recently updated first.
+
+        Messages are read when first used, so listing reads no message.
+        """
         self._check_open()
-        return [self._session(record) for record in self._backend.list_sessions()]
+        if offset < 0 or (limit is not None and limit < 0):
+            raise ValueError(f"offset and limit must not be negative (got offset={offset}, limit={limit})")
+        records = self._backend.list_sessions(offset, limit, recent_first=recent_first)
+        return [self._session(record) for record in records]
 
     def clear_current_session(self) -> None:
         """Remove the current session from storage; afterwards there is no current session."""
@@ -121,6 +129,11 @@ class SessionStore:
     @property
     def disposed(self) -> bool:
         return self._disposed
+
+    def session_count(self) -> int:
+        """How many sessions are stored, without reading them."""
+        self._check_open()
+        return self._backend.count_sessions()
 
     def get_session(self, session_id: str) -> ChatSession:
         return self._session(self._record(session_id))
@@ -235,13 +248,13 @@ class SessionStore:
             updated_at=record.updated_at,
         )
 
-    def _start_session(self, title: str | None, changes: list[StoreChange]) -> SessionRecord:
+    def _start_session(self, title: str | None, scope: str, changes: list[StoreChange]) -> SessionRecord:
         now = utc_now()
         record = SessionRecord(new_id(), title, now, now, 0)
         self._backend.create_session(record)
-        self._backend.set_current(self._scope, record.id)
+        self._backend.set_current(scope, record.id)
         changes.append(StoreChange(ChangeKind.SESSION_CREATED, record.id))
-        changes.append(StoreChange(ChangeKind.CURRENT_CHANGED, record.id, scope=self._scope))
+        changes.append(StoreChange(ChangeKind.CURRENT_CHANGED, record.id, scope=scope))
         self._logger.info("created chat session %s in %s", record.id, self._backend.location)
         return record
 

@@ -84,6 +84,32 @@ def test_get_sessions_lists_every_session_oldest_first(store):
     assert [s.id for s in store.get_sessions()] == [s.id for s in created]
 
 
+def test_get_sessions_reads_one_page_and_session_count_counts_all(store):
+    created = [store.create_session(title=f"s{i}") for i in range(5)]
+    assert [s.id for s in store.get_sessions(offset=1, limit=2)] == [s.id for s in created[1:3]]
+    assert store.get_sessions(offset=5) == []
+    assert store.session_count() == 5
+
+
+def test_get_sessions_can_list_the_most_recently_updated_first(store):
+    first, second, third = (store.create_session(title=f"s{i}") for i in range(3))
+    store.add_message(first.id, role="user", content="bumps the first session to the top")
+    assert [s.id for s in store.get_sessions(recent_first=True)] == [first.id, third.id, second.id]
+    assert [s.id for s in store.get_sessions(recent_first=True, offset=1, limit=1)] == [third.id]
+
+
+def test_a_negative_page_is_refused(store):
+    with pytest.raises(ValueError, match="must not be negative"):
+        store.get_sessions(offset=-1)
+
+
+def test_create_session_can_make_the_session_current_in_another_scope(store):
+    mine = store.create_session()
+    theirs = store.create_session(scope="notebooks/other.ipynb")
+    assert store.get_current_session().id == mine.id
+    assert store.get_current_session(scope="notebooks/other.ipynb").id == theirs.id
+
+
 def test_a_session_read_earlier_is_a_snapshot(store):
     store.create_session()
     store.add_message_to_current_session(role="user", content="one")

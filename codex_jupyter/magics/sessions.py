@@ -42,7 +42,7 @@ class SessionMagics(CodexMagics):
         if line.strip():
             raise UsageError("%codex_sessions takes no arguments")
         with self.user_errors():
-            sessions = sorted(self.store.get_sessions(), key=lambda s: s.updated_at, reverse=True)
+            sessions = self.store.get_sessions(recent_first=True)
             current = self.store.get_current_session()
         if not sessions:
             show("No sessions yet: start one with %codex_new.")

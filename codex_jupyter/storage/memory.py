@@ -42,9 +42,19 @@ class MemoryBackend:
                 self._state = saved
                 raise
 
-    def list_sessions(self) -> list[SessionRecord]:
+    def list_sessions(
+        self, offset: int = 0, limit: int | None = None, *, recent_first: bool = False
+    ) -> list[SessionRecord]:
         with self._lock:
-            return list(self._state.sessions.values())
+            records = list(self._state.sessions.values())
+        if recent_first:
+            records.reverse()  # among equal update times, the newer session first, as in the file backend
+            records.sort(key=lambda record: record.updated_at, reverse=True)
+        return records[offset : None if limit is None else offset + limit]
+
+    def count_sessions(self) -> int:
+        with self._lock:
+            return len(self._state.sessions)
 
     def get_session(self, session_id: str) -> SessionRecord | None:
         with self._lock:

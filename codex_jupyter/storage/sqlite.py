@@ -211,10 +211,21 @@ class SQLiteBackend:
 
     # -- reads --------------------------------------------------------------------------
 
-    def list_sessions(self) -> list[SessionRecord]:
+    def list_sessions(
+        self, offset: int = 0, limit: int | None = None, *, recent_first: bool = False
+    ) -> list[SessionRecord]:
+        # ISO 8601 UTC strings sort in time order, so updated_at needs no parsing to be ordered.
+        order = "updated_at DESC, rowid DESC" if recent_first else "rowid"
         with self._lock:
-            rows = self._conn.execute(f"SELECT {_SESSION_COLUMNS} FROM sessions ORDER BY rowid").fetchall()
+            rows = self._conn.execute(
+                f"SELECT {_SESSION_COLUMNS} FROM sessions ORDER BY {order} LIMIT ? OFFSET ?",
+                (-1 if limit is None else limit, offset),
+            ).fetchall()
         return [_record(row) for row in rows]
+
+    def count_sessions(self) -> int:
+        with self._lock:
+            return self._conn.execute("SELECT count(*) FROM sessions").fetchone()[0]
 
     def get_session(self, session_id: str) -> SessionRecord | None:
         with self._lock:
