@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from .errors import SessionNotFoundError, StoreDisposedError, StoreFormatError
 from .events import ChangeKind, Disposable, StoreChange
@@ -27,6 +27,13 @@ def unload_ipython_extension(shell: InteractiveShell) -> None:
     from .magics import unload_ipython_extension as unload
 
     unload(shell)
+
+
+def _jupyter_server_extension_points() -> list[dict[str, Any]]:
+    """How jupyter-server finds the extension (imported only by the server)."""
+    from .server import CodexJupyter
+
+    return [{"module": "codex_jupyter.server", "app": CodexJupyter}]
 
 
 def __getattr__(name: str) -> object:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 from pathlib import Path
 
@@ -26,6 +27,17 @@ def default_workspace_file() -> Path:
     if configured:
         return Path(configured).expanduser()
     return Path(jupyter_data_dir()) / "codex_jupyter" / "workspace.sqlite3"
+
+
+def server_workspace_file(root_dir: str | os.PathLike[str]) -> Path:
+    """The workspace file of a Jupyter server whose root is ``root_dir``, when nothing else was configured.
+
+    ``<jupyter data dir>/codex_jupyter/servers/<root name>-<hash of the root path>.sqlite3``: one file per
+    root, as VS Code keeps one workspaceState per workspace folder, and none inside the user's own folder.
+    """
+    root = Path(root_dir).expanduser().resolve()
+    digest = hashlib.sha256(str(root).encode()).hexdigest()[:12]
+    return Path(jupyter_data_dir()) / "codex_jupyter" / "servers" / f"{root.name or 'root'}-{digest}.sqlite3"
 
 
 def default_scope() -> str:

@@ -1,0 +1,73 @@
+"""The extension application: opens the server's workspace store and shares it with every kernel."""
+
+from __future__ import annotations
+
+import os
+
+from jupyter_server.extension.application import ExtensionApp
+from jupyter_server.serverapp import ServerApp
+from traitlets import Float, Int, Unicode
+
+from ..locations import WORKSPACE_ENV, server_workspace_file
+from ..store import SessionStore, open_store
+from .events import ChangeAnnouncer
+from .handlers import handlers
+
+#: The scope whose current session a REST call changes when it names none.
+SERVER_SCOPE = "server"
+
+
+class CodexJupyter(ExtensionApp):
+    """codex-jupyter in a Jupyter server: ``c.CodexJupyter.<option>`` configures it."""
+
+    name = "codex_jupyter"
+
+    workspace_file = Unicode(
+        None,
+        allow_none=True,
+        config=True,
+        help=f"""The workspace file shared by this server and its kernels. By default ${WORKSPACE_ENV} when set,
+        else one file per server root in the Jupyter data directory (see codex_jupyter.locations).""",
+    )
+    max_body_bytes = Int(
+        1024 * 1024,
+        config=True,
+        help="The largest request body the REST API accepts, in bytes; a larger one is refused with 413.",
+    )
+    poll_interval = Float(
+        0.5,
+        config=True,
+        help="Seconds between two looks for changes written by kernels (announced as events).",
+    )
+
+    store: SessionStore
+    _announcer: ChangeAnnouncer
+    _kernels_environment: str | None
+
+    def initialize_settings(self) -> None:
+        serverapp: ServerApp = self.serverapp  # type: ignore[assignment]
+        if serverapp.event_logger is None:  # every jupyter-server 2 has one; say so if a custom server lacks it
+            raise RuntimeError("codex_jupyter needs jupyter-server's event bus (ServerApp.event_logger)")
+        location = self.workspace_file or os.environ.get(WORKSPACE_ENV) or server_workspace_file(serverapp.root_dir)
+        self.store = open_store(location, logger=self.log, scope=SERVER_SCOPE)
+        # Kernels inherit the server's environment: this is how each of them finds the same file.
+        self._kernels_environment = os.environ.get(WORKSPACE_ENV)
+        os.environ[WORKSPACE_ENV] = self.store.location
+        self._announcer = ChangeAnnouncer(self.store, serverapp.event_logger, self.poll_interval, self.log)
+        self.log.info("codex_jupyter: chat sessions are saved in %s", self.store.location)
+
+    def initialize_handlers(self) -> None:
+        self.handlers.extend(handlers)
+
+    async def _start_jupyter_server_extension(self, serverapp: ServerApp) -> None:
+        self._announcer.start()
+
+    async def stop_extension(self) -> None:
+        if self.store.disposed:
+            return
+        self._announcer.stop()
+        self.store.dispose()
+        if self._kernels_environment is None:
+            os.environ.pop(WORKSPACE_ENV, None)
+        else:
+            os.environ[WORKSPACE_ENV] = self._kernels_environment

@@ -1,0 +1,83 @@
+"""A real jupyter-server (pytest-jupyter) with the codex_jupyter extension, and a client for its REST API.
+
+Every response the ``api`` client receives is checked against the shipped OpenAPI description,
+so the description stays true: a route, status or field it does not describe fails the test.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from importlib.resources import files
+from pathlib import Path
+from typing import Any
+
+import pytest
+from openapi_core import OpenAPI
+from openapi_core.testing import MockRequest, MockResponse
+from tornado.httpclient import HTTPResponse
+
+SPEC = OpenAPI.from_file_path(str(files("codex_jupyter.server") / "openapi.yaml"))
+
+
+@pytest.fixture
+def jp_server_config(workspace_file: Path) -> dict[str, Any]:
+    return {
+        "ServerApp": {"jpserver_extensions": {"codex_jupyter": True}},
+        # Polled often, so tests wait little for what kernels write.
+        "CodexJupyter": {"workspace_file": str(workspace_file), "poll_interval": 0.05},
+    }
+
+
+@pytest.fixture
+def jp_serverapp(jp_serverapp, jp_asyncio_loop):
+    """The server, with its extensions started as ``jupyter server`` starts them once its loop runs
+    (pytest-jupyter skips that step); this is when codex_jupyter begins to watch for kernels' writes."""
+    jp_asyncio_loop.run_until_complete(jp_serverapp.extension_manager.start_all_extensions())
+    return jp_serverapp
+
+
+@dataclass
+class Reply:
+    status: int
+    data: Any
+    headers: dict[str, str]
+
+
+def check_against_spec(method: str, path: str, params: dict[str, str], body: bytes | None, response: HTTPResponse):
+    request = MockRequest(
+        "http://localhost", method.lower(), path, args=params, data=body, content_type="application/json"
+    )
+    SPEC.validate_response(
+        request,
+        MockResponse(
+            response.body, status_code=response.code, content_type="application/json", headers=dict(response.headers)
+        ),
+    )
+
+
+Api = Callable[..., Awaitable[Reply]]
+
+
+@pytest.fixture
+def api(jp_fetch) -> Api:
+    """``await api("POST", "sessions", {"title": "x"})``: one request, checked against the OpenAPI description."""
+
+    async def call(method: str, path: str, body: Any = None, *, params: dict[str, str] | None = None, raw=None):
+        payload = raw if raw is not None else None if body is None else json.dumps(body).encode()
+        response = await jp_fetch(
+            "codex",
+            "api",
+            *path.split("/"),
+            method=method,
+            body=payload,
+            params=params,
+            raise_error=False,
+            allow_nonstandard_methods=True,
+        )
+        check_against_spec(method, f"/codex/api/{path}", params or {}, payload, response)
+        data = json.loads(response.body) if response.body else None
+        return Reply(response.code, data, dict(response.headers))
+
+    return call

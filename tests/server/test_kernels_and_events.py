@@ -1,0 +1,148 @@
+"""A real server, its real kernels, and the event bus: one workspace file, changes pushed to subscribers."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import Awaitable, Callable, Iterator
+from typing import Any
+
+import pytest
+from jupyter_client.asynchronous import AsyncKernelClient
+from tornado.websocket import WebSocketClientConnection
+
+from codex_jupyter.server.events import SCHEMA_ID
+
+EVENT_TIMEOUT_S = 30  # a generous bound for a shared machine; changes normally arrive within poll_interval
+
+
+class NotebookKernel:
+    """A kernel the server started for a notebook (as JupyterLab would), driven over ZMQ."""
+
+    def __init__(self, client: AsyncKernelClient) -> None:
+        self.client = client
+
+    async def run(self, code: str) -> str:
+        """Run ``code``; return what it printed. A cell that fails, fails the test."""
+        printed: list[str] = []
+
+        def collect(message: dict[str, Any]) -> None:
+            if message["msg_type"] == "stream":
+                printed.append(message["content"]["text"])
+
+        reply = await self.client.execute_interactive(code, output_hook=collect, timeout=60)
+        content = reply["content"]
+        assert content["status"] == "ok", f"{content.get('ename')}: {content.get('evalue')}"
+        return "".join(printed).strip()
+
+
+@pytest.fixture
+def start_notebook_kernel(jp_fetch, jp_serverapp) -> Iterator[Callable[[], Awaitable[NotebookKernel]]]:
+    """``await start_notebook_kernel()``: a kernel for ``analysis.ipynb``, started through the server's
+    sessions API as JupyterLab would, with the magics loaded. The server shuts it down after the test."""
+    clients: list[AsyncKernelClient] = []
+
+    async def start() -> NotebookKernel:
+        body = {"path": "analysis.ipynb", "name": "analysis.ipynb", "type": "notebook", "kernel": {"name": "python3"}}
+        response = await jp_fetch("api", "sessions", method="POST", body=json.dumps(body))
+        kernel_id = json.loads(response.body)["kernel"]["id"]
+        client = jp_serverapp.kernel_manager.get_kernel(kernel_id).client()
+        clients.append(client)
+        client.start_channels()
+        await client.wait_for_ready(timeout=60)
+        kernel = NotebookKernel(client)
+        await kernel.run("%load_ext codex_jupyter\nimport codex_jupyter\nstore = codex_jupyter.get_store()")
+        return kernel
+
+    yield start
+    for client in clients:
+        client.stop_channels()
+
+
+EventWaiter = Callable[[Callable[[dict[str, Any]], bool]], Awaitable[dict[str, Any]]]
+
+
+@pytest.fixture
+def subscribe(jp_ws_fetch) -> Iterator[Callable[[], Awaitable[EventWaiter]]]:
+    """``next_event = await subscribe()`` joins the server's event bus as JupyterLab does;
+    ``await next_event(match)`` then waits for this extension's first event that ``match`` accepts."""
+    connections: list[WebSocketClientConnection] = []
+
+    async def join() -> EventWaiter:
+        connection = await jp_ws_fetch("api", "events", "subscribe")
+        connections.append(connection)
+
+        async def next_event(match: Callable[[dict[str, Any]], bool]) -> dict[str, Any]:
+            async def read() -> dict[str, Any]:
+                while True:
+                    raw = await connection.read_message()
+                    assert raw is not None, "the events websocket closed"
+                    event = json.loads(raw)
+                    if event["schema_id"] == SCHEMA_ID and match(event):
+                        return event
+
+            return await asyncio.wait_for(read(), EVENT_TIMEOUT_S)
+
+        return next_event
+
+    yield join
+    for connection in connections:
+        connection.close()
+
+
+def server_location(jp_serverapp) -> str:
+    return jp_serverapp.web_app.settings["codex_jupyter"].store.location
+
+
+async def test_a_kernel_started_by_the_server_uses_the_servers_workspace_file(start_notebook_kernel, jp_serverapp):
+    notebook_kernel = await start_notebook_kernel()
+    assert await notebook_kernel.run("print(store.location)") == server_location(jp_serverapp)
+
+
+async def test_a_message_said_in_a_notebook_kernel_is_seen_through_rest(start_notebook_kernel, api):
+    notebook_kernel = await start_notebook_kernel()
+    await notebook_kernel.run('%codex_new --title "from the kernel"')
+    await notebook_kernel.run("%%codex_say\nWhy does my groupby drop NaN keys?")
+    scope = await notebook_kernel.run("print(store.scope)")
+    current = await api("GET", "current", params={"scope": scope})
+    assert current.data["session"]["title"] == "from the kernel"
+    session = await api("GET", f"sessions/{current.data['session']['id']}")
+    assert [(m["role"], m["content"]) for m in session.data["messages"]] == [
+        ("user", "Why does my groupby drop NaN keys?")
+    ]
+
+
+async def test_a_message_posted_through_rest_is_seen_by_the_kernels_store(start_notebook_kernel, api):
+    notebook_kernel = await start_notebook_kernel()
+    session = (await api("POST", "sessions", {"title": "from REST"})).data
+    await api("POST", f"sessions/{session['id']}/messages", {"role": "assistant", "content": "Pass dropna=False."})
+    printed = await notebook_kernel.run(f"print(store.get_session({session['id']!r}).messages[-1].content)")
+    assert printed == "Pass dropna=False."
+
+
+async def test_a_change_made_by_a_kernel_reaches_an_events_subscriber(start_notebook_kernel, subscribe):
+    notebook_kernel, next_event = await start_notebook_kernel(), await subscribe()
+    await notebook_kernel.run("%codex_new")
+    message_id = await notebook_kernel.run(
+        "print(store.add_message_to_current_session(role='user', content='secret text').id)"
+    )
+    event = await next_event(lambda e: e["kind"] == "message_added")
+    assert event["message_id"] == message_id
+    assert event["external"] is True
+    assert "secret text" not in json.dumps(event)  # ids only: every subscriber receives events
+
+
+async def test_a_change_made_through_rest_reaches_an_events_subscriber(api, subscribe):
+    next_event = await subscribe()
+    session = (await api("POST", "sessions", {"title": "private title"})).data
+    event = await next_event(lambda e: e["kind"] == "session_created")
+    assert (event["session_id"], event["external"]) == (session["id"], False)
+    assert "private title" not in json.dumps(event)
+
+
+async def test_a_kernels_current_session_change_is_announced_with_its_scope(start_notebook_kernel, subscribe):
+    notebook_kernel, next_event = await start_notebook_kernel(), await subscribe()
+    scope = await notebook_kernel.run("print(store.scope)")
+    session_id = await notebook_kernel.run("print(store.create_session().id)")
+    event = await next_event(lambda e: e["kind"] == "current_changed")
+    assert (event["scope"], event["session_id"], event["external"]) == (scope, session_id, True)
