@@ -20,7 +20,7 @@ import statistics
 from typing import Any
 
 from .kernel import benchmark_kernel
-from .store import _table
+from .report import table
 
 COMM_MESSAGES = {"comm_open", "comm_msg", "comm_close"}
 
@@ -128,7 +128,7 @@ def main(quick: bool = False) -> None:
         f" serialized size), {appends} appends of one message each:\n"
     )
     header = ["panel", "build (kernel)", "build: messages / bytes", "append one: median", "append one: max"]
-    print(_table(header, rows), flush=True)
+    print(table(header, rows), flush=True)
 
 
 if __name__ == "__main__":

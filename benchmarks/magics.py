@@ -11,7 +11,7 @@ from __future__ import annotations
 import time
 
 from .kernel import benchmark_kernel
-from .store import _p, _table
+from .report import percentile, table
 
 
 def _interleaved_round_trips(client, cases: dict[str, str], runs: int) -> dict[str, list[float]]:
@@ -47,13 +47,13 @@ def main(quick: bool = False) -> None:
         }  # fmt: skip
         timings = _interleaved_round_trips(client, cases, runs)
         rows = []
-        baseline = _p(timings["empty cell (baseline)"], 50)
+        baseline = percentile(timings["empty cell (baseline)"], 50)
         for label, measured in timings.items():
-            p50 = _p(measured, 50)
-            rows.append([label, f"{p50 * 1e3:.2f} ms", f"{_p(measured, 99) * 1e3:.2f} ms",
+            p50 = percentile(measured, 50)
+            rows.append([label, f"{p50 * 1e3:.2f} ms", f"{percentile(measured, 99) * 1e3:.2f} ms",
                          f"+{(p50 - baseline) * 1e3:.2f} ms"])  # fmt: skip
     print(f"Execute-request round trip in a real kernel, {runs} rounds (cases interleaved):\n")
-    print(_table(["cell", "p50", "p99", "p50 over the empty cell"], rows), flush=True)
+    print(table(["cell", "p50", "p99", "p50 over the empty cell"], rows), flush=True)
 
 
 if __name__ == "__main__":

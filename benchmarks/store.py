@@ -24,6 +24,8 @@ from codex_jupyter import ChatMessage, ChatSession, open_store
 from codex_jupyter.models import new_id
 from codex_jupyter.storage import SessionRecord, SQLiteBackend
 
+from .report import latencies, ms, percentile, table
+
 SCOPE = "benchmark.ipynb"
 CONTENT = "Why does my groupby drop NaN keys? " * 4  # ~140 characters, a typical short message
 
@@ -80,42 +82,13 @@ def fill_workspace(path: Path, sessions: int, messages_per_session: int) -> None
     backend.close()
 
 
-# -- measuring -------------------------------------------------------------------------------
-
-
-def _latencies(operation: Callable[[], object], samples: int, warmup: int) -> list[float]:
-    for _ in range(warmup):
-        operation()
-    timings = []
-    for _ in range(samples):
-        start = time.perf_counter()
-        operation()
-        timings.append(time.perf_counter() - start)
-    return timings
-
-
-def _p(timings: list[float], percentile: float) -> float:
-    ordered = sorted(timings)
-    return ordered[min(len(ordered) - 1, round(percentile / 100 * (len(ordered) - 1)))]
-
-
-def _ms(seconds: float) -> str:
-    return f"{seconds * 1e3:.3f} ms" if seconds < 0.01 else f"{seconds * 1e3:.1f} ms"
-
-
-def _table(header: list[str], rows: list[list[str]]) -> str:
-    widths = [max(len(str(cell)) for cell in column) for column in zip(header, *rows, strict=True)]
-    line = lambda cells: "| " + " | ".join(str(c).ljust(w) for c, w in zip(cells, widths, strict=True)) + " |"  # noqa: E731
-    return "\n".join([line(header), "|" + "|".join("-" * (w + 2) for w in widths) + "|", *map(line, rows)])
-
-
 def append_latency(root: Path, sizes: list[int], samples: int) -> str:
     rows = []
     for size in sizes:
         path = root / f"append-{size}.sqlite3"
         fill_workspace(path, 1, size)
         with open_store(path, scope=SCOPE) as store:
-            ours = _latencies(
+            ours = latencies(
                 lambda store=store: store.add_message_to_current_session(role="user", content=CONTENT),
                 samples,
                 warmup=20,
@@ -125,21 +98,21 @@ def append_latency(root: Path, sizes: list[int], samples: int) -> str:
         naive = NaiveJSONStore(naive_path)
         # The baseline's cost grows with the history; fewer samples keep the run short at 100,000.
         naive_samples = max(5, min(samples, 200_000 // size))
-        theirs = _latencies(lambda store=naive: store.add_message("s", "user", CONTENT), naive_samples, warmup=2)
+        theirs = latencies(lambda store=naive: store.add_message("s", "user", CONTENT), naive_samples, warmup=2)
         rows.append(
             [
                 f"{size:,}",
-                _ms(_p(ours, 50)),
-                _ms(_p(ours, 99)),
+                ms(percentile(ours, 50)),
+                ms(percentile(ours, 99)),
                 str(samples),
-                _ms(_p(theirs, 50)),
-                _ms(_p(theirs, 99)),
+                ms(percentile(theirs, 50)),
+                ms(percentile(theirs, 99)),
                 str(naive_samples),
-                f"{_p(theirs, 50) / _p(ours, 50):,.0f}x",
+                f"{percentile(theirs, 50) / percentile(ours, 50):,.0f}x",
             ]
         )
     header = ["stored messages", "codex-jupyter p50", "p99", "n", "naive JSON p50", "p99", "n", "p50 speed-up"]
-    return _table(header, rows)
+    return table(header, rows)
 
 
 def open_and_list(root: Path, sessions: int, per_session: int, repeats: int) -> str:
@@ -160,14 +133,14 @@ def open_and_list(root: Path, sessions: int, per_session: int, repeats: int) -> 
         assert len(NaiveJSONStore(naive_path).load_sessions()) == sessions
 
     rows = [
-        [label, _ms(statistics.median(_latencies(operation, repeats, warmup=1)))]
+        [label, ms(statistics.median(latencies(operation, repeats, warmup=1)))]
         for label, operation in [
             ("codex-jupyter: open + get_sessions()", ours_list),
             ("codex-jupyter: open + get_sessions() + read every message", ours_read_all),
             ("naive JSON: open (parse everything) + list", naive_read_all),
         ]
     ]
-    return _table([f"{sessions:,} sessions x {per_session} messages", f"median of {repeats}"], rows)
+    return table([f"{sessions:,} sessions x {per_session} messages", f"median of {repeats}"], rows)
 
 
 def _writer(path: str, session_id: str, appends: int, start: multiprocessing.Event, results) -> None:
@@ -236,7 +209,7 @@ def concurrent_writers(root: Path, processes: int, appends: int, naive_appends: 
         str(len(set(acknowledged) - stored)),
         str(errors),
     ]
-    return _table(["writers (one shared session)", "messages/s", "lost", "errors"], [ours, theirs])
+    return table(["writers (one shared session)", "messages/s", "lost", "errors"], [ours, theirs])
 
 
 def main(quick: bool = False) -> None:
