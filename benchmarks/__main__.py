@@ -10,6 +10,7 @@ BENCHMARKS = {
     "store": "benchmarks.store",
     "magics": "benchmarks.magics",
     "chat_panel": "benchmarks.chat_panel",
+    "server": "benchmarks.server",
 }
 
 

@@ -49,3 +49,8 @@ def test_each_benchmark_runs_and_prints_its_table(name):
 def test_the_store_benchmarks_concurrent_writers_lose_nothing():
     [ours] = [line for line in quick_benchmark("store").splitlines() if line.startswith("| codex-jupyter, 4 x")]
     assert [cell.strip() for cell in ours.split("|")[3:5]] == ["0", "0"]  # lost, errors
+
+
+def test_the_server_benchmarks_concurrent_posts_lose_nothing():
+    [ours] = [line for line in quick_benchmark("server").splitlines() if line.startswith("| codex: 200 x POST")]
+    assert [cell.strip() for cell in ours.split("|")[3:5]] == ["0", "0"]  # lost, errors
