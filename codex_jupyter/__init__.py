@@ -29,6 +29,11 @@ def unload_ipython_extension(shell: InteractiveShell) -> None:
     unload(shell)
 
 
+def _jupyter_labextension_paths() -> list[dict[str, str]]:
+    """Where JupyterLab finds the prebuilt extension in this package (built from labextension/)."""
+    return [{"src": "labextension", "dest": "codex-jupyter"}]
+
+
 def _jupyter_server_extension_points() -> list[dict[str, Any]]:
     """How jupyter-server finds the extension (imported only by the server)."""
     from .server import CodexJupyter

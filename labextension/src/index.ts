@@ -1,0 +1,11 @@
+/**
+ * codex-jupyter in JupyterLab: the notebook-metadata bridge for kernels (and the sidebar chat).
+ */
+
+import { JupyterFrontEndPlugin } from '@jupyterlab/application';
+
+import { notebookBridgePlugin } from './bridge';
+
+const plugins: JupyterFrontEndPlugin<any>[] = [notebookBridgePlugin];
+
+export default plugins;
