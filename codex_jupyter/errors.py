@@ -22,4 +22,19 @@ class StoreDisposedError(RuntimeError):
 
 
 class StoreFormatError(RuntimeError):
-    """The workspace file was written by a newer codex-jupyter, so this version must not touch it."""
+    """Stored data this version must not touch: a workspace file written by a newer codex-jupyter."""
+
+
+class NotebookFormatError(StoreFormatError):
+    """The notebook's ``metadata.codex`` is malformed or from a newer codex-jupyter: reported, never overwritten."""
+
+
+class NotebookUnavailableError(RuntimeError):
+    """No JupyterLab frontend answered for this kernel's notebook, so sessions cannot be saved in it."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            "no JupyterLab frontend answered for this notebook (a headless run, or the codex-jupyter JupyterLab "
+            "extension is not installed), so sessions cannot be saved in it. With the notebook open in JupyterLab, "
+            "run %codex_store notebook in a cell after the one that ran %load_ext codex_jupyter."
+        )

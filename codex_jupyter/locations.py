@@ -13,6 +13,8 @@ WORKSPACE_ENV = "CODEX_JUPYTER_WORKSPACE"
 #: Set by jupyter-server for each kernel it starts: the notebook's path.
 SESSION_NAME_ENV = "JPY_SESSION_NAME"
 MEMORY = ":memory:"
+#: The location of a store kept in the notebook's metadata (through JupyterLab), as MEMORY is one in memory.
+NOTEBOOK = ":notebook:"
 DEFAULT_SCOPE = "default"
 
 

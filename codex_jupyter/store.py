@@ -19,9 +19,11 @@ from typing import Any
 
 from .errors import SessionNotFoundError, StoreDisposedError
 from .events import ChangeKind, Disposable, EventEmitter, Listener, StoreChange
-from .locations import MEMORY, default_scope, default_workspace_file
+from .locations import MEMORY, NOTEBOOK, default_scope, default_workspace_file
 from .models import ChatMessage, ChatSession, LazyMessages, Role, check_content, check_role, new_id, utc_now
+from .notebook_bridge import notebook_bridge
 from .storage import MemoryBackend, SessionRecord, SQLiteBackend, StorageBackend
+from .storage.notebook import NotebookBackend
 
 _ONE_TICK = timedelta(microseconds=1)
 
@@ -301,7 +303,10 @@ def open_store(
     logger: logging.Logger | None = None,
     scope: str | None = None,
 ) -> SessionStore:
-    """Open a store: a workspace file at ``location``, or ``":memory:"``.
+    """Open a store: a workspace file at ``location``, ``":memory:"``, or ``":notebook:"``.
+
+    ``":notebook:"`` keeps sessions in the notebook's ``metadata.codex``; it needs a kernel
+    whose notebook is open in JupyterLab (``NotebookUnavailableError`` otherwise).
 
     With no location, the file named by ``$CODEX_JUPYTER_WORKSPACE`` is used (the
     Jupyter server sets it for its kernels), else the per-user default from
@@ -309,7 +314,12 @@ def open_store(
     notebook path the kernel was started for.
     """
     location = default_workspace_file() if location is None else location
-    backend: StorageBackend = (
-        MemoryBackend() if os.fspath(location) == MEMORY else SQLiteBackend(location, logger=logger)
-    )
-    return SessionStore(StoreContext(backend, scope or default_scope()), logger)
+    scope = scope or default_scope()
+    backend: StorageBackend
+    if os.fspath(location) == MEMORY:
+        backend = MemoryBackend()
+    elif os.fspath(location) == NOTEBOOK:
+        backend = NotebookBackend(notebook_bridge, scope)
+    else:
+        backend = SQLiteBackend(location, logger=logger)
+    return SessionStore(StoreContext(backend, scope), logger)

@@ -7,6 +7,7 @@ from weakref import WeakKeyDictionary
 from IPython.core.interactiveshell import InteractiveShell
 
 from ..kernel_store import kernel_store
+from ..notebook_bridge import notebook_bridge
 from .base import CodexMagics, complete_session_ids
 from .chat import ChatMagics
 from .export import ExportMagics
@@ -26,6 +27,8 @@ def load_ipython_extension(shell: InteractiveShell) -> None:
     if shell in _loaded:
         return
     kernel_store.get()  # open now, so a problem with the workspace file shows at load time
+    if getattr(shell, "kernel", None) is not None:
+        notebook_bridge.open()  # JupyterLab answers with the notebook's metadata.codex, for %codex_store notebook
     magics = [cls(shell=shell) for cls in MAGIC_CLASSES]
     for instance in magics:
         shell.register_magics(instance)
@@ -52,3 +55,4 @@ def unload_ipython_extension(shell: InteractiveShell) -> None:
         if completers is not None:
             completers.strs.pop(command, None)
     kernel_store.close()
+    notebook_bridge.close()

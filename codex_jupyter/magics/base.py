@@ -11,14 +11,22 @@ from IPython.core.magic import Magics
 from IPython.display import display
 from IPython.utils.process import arg_split
 
-from ..errors import SessionNotFoundError, StoreDisposedError, StoreFormatError
+from ..errors import NotebookUnavailableError, SessionNotFoundError, StoreDisposedError, StoreFormatError
 from ..kernel_store import kernel_store
 from ..models import ChatSession
 from ..rendering import session_label
 from ..store import SessionStore
 
 #: Errors that mean "the user asked for something that cannot be done", not a bug.
-USER_ERRORS = (SessionNotFoundError, StoreDisposedError, StoreFormatError, ValueError, TypeError, OSError)
+USER_ERRORS = (
+    SessionNotFoundError,
+    StoreDisposedError,
+    StoreFormatError,
+    NotebookUnavailableError,
+    ValueError,
+    TypeError,
+    OSError,
+)
 
 
 class CodexMagics(Magics):
