@@ -98,7 +98,14 @@ class ChatPanel(VBox):
         )
         scroller.add_class("codex-chat-scroller")
 
-        self.text = Textarea(placeholder="Write a message (Markdown). Enter adds a line; click Send to send.", rows=3)
+        # The text reaches the kernel once, when the box loses focus, which is before the click on Send.
+        # Typed changes would be throttled by ipywidgets (one sync in flight per widget) while the click is
+        # not, so on a busy kernel the click could overtake the last keystrokes and send a truncated message.
+        self.text = Textarea(
+            placeholder="Write a message (Markdown). Enter adds a line; click Send to send.",
+            rows=3,
+            continuous_update=False,
+        )
         self.role = Dropdown(options=list(ROLES), value="user", tooltip="Who says it")
         self.send_button = Button(description="Send", icon="paper-plane", button_style="primary")
         composer = HBox([self.text, self.role, self.send_button])
