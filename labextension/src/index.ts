@@ -5,7 +5,8 @@
 import { JupyterFrontEndPlugin } from '@jupyterlab/application';
 
 import { notebookBridgePlugin } from './bridge';
+import { sidebarPlugin } from './sidebar';
 
-const plugins: JupyterFrontEndPlugin<any>[] = [notebookBridgePlugin];
+const plugins: JupyterFrontEndPlugin<any>[] = [notebookBridgePlugin, sidebarPlugin];
 
 export default plugins;
