@@ -102,10 +102,6 @@ class NotebookBackend(MemoryBackend):
         # The notebook's metadata changed by other hands (edited, or the notebook reopened): follow it.
         self._subscription = channel.on_document(self._reload)
 
-    @property
-    def notebook_path(self) -> str | None:
-        return self._channel.path
-
     def _load(self, document: object) -> None:
         sessions, current = read_document(document)
         with self._lock:

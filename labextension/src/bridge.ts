@@ -21,10 +21,10 @@ import { Kernel, KernelMessage } from '@jupyterlab/services';
 import { JSONExt, JSONObject, PartialJSONObject } from '@lumino/coreutils';
 
 /** The comm target both sides use. */
-export const COMM_TARGET = 'codex_jupyter.notebook';
+const COMM_TARGET = 'codex_jupyter.notebook';
 /** The metadata key holding the sessions, and the format version this side writes. */
-export const METADATA_KEY = 'codex';
-export const FORMAT_VERSION = 1;
+const METADATA_KEY = 'codex';
+const FORMAT_VERSION = 1;
 
 /** One change the kernel made, as it arrives in an `apply` message. */
 type Change =
@@ -44,7 +44,7 @@ interface IDocument extends PartialJSONObject {
  * against the document it was sent; a change that no longer fits (the metadata was edited in
  * between) is skipped rather than guessed at, and the kernel is sent the document again.
  */
-export function applyChanges(
+function applyChanges(
   current: IDocument | undefined,
   changes: Change[]
 ): { document: IDocument; skipped: number } {
