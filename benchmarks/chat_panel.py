@@ -7,7 +7,7 @@ measures building the panel, then appending one message, several times over.
 
 Panels compared, each on its own 5,000-message session in a memory store:
 
-- ``ChatPanel``: the windowed, paged transcript of :mod:`codex_jupyter.widget.transcript`;
+- ``ChatPanel``: the windowed, paged transcript of :mod:`codex_jupyter.kernel.widget.transcript`;
 - one HTML value: the whole transcript rendered into one ``HTML`` widget, re-rendered per message;
 - a VBox of 5,000 widgets: one ``HTML`` widget per message, every message live.
 
@@ -28,8 +28,8 @@ COMM_MESSAGES = {"comm_open", "comm_msg", "comm_close"}
 SETUP = """
 import time
 from codex_jupyter import open_store
-from codex_jupyter.widget import ChatPanel
-from codex_jupyter.widget.transcript import message_html
+from codex_jupyter.kernel.widget import ChatPanel
+from codex_jupyter.kernel.widget.transcript import message_html
 from ipywidgets import HTML, VBox
 
 

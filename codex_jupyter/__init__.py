@@ -4,27 +4,36 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from .errors import SessionNotFoundError, StoreDisposedError, StoreFormatError
+from .errors import (
+    CodexError,
+    InvalidInputError,
+    SessionNotFoundError,
+    StorageError,
+    StoreDisposedError,
+    StoreFormatError,
+)
 from .events import ChangeKind, Disposable, StoreChange
-from .kernel_store import get_store
 from .models import ROLES, ChatMessage, ChatSession, Role
-from .store import SessionStore, StoreContext, open_store
+from .store import SessionStore, open_store
 
 if TYPE_CHECKING:
     from IPython.core.interactiveshell import InteractiveShell
+
+    from .kernel.store import get_store
+    from .kernel.widget import ChatPanel
 
 __version__ = "0.1.0"
 
 
 def load_ipython_extension(shell: InteractiveShell) -> None:
     """``%load_ext codex_jupyter``: the magics (imported only here, so the server need not load IPython)."""
-    from .magics import load_ipython_extension as load
+    from .kernel.magics import load_ipython_extension as load
 
     load(shell)
 
 
 def unload_ipython_extension(shell: InteractiveShell) -> None:
-    from .magics import unload_ipython_extension as unload
+    from .kernel.magics import unload_ipython_extension as unload
 
     unload(shell)
 
@@ -42,9 +51,13 @@ def _jupyter_server_extension_points() -> list[dict[str, Any]]:
 
 
 def __getattr__(name: str) -> object:
-    # ChatPanel is imported on first use, so that the server and plain scripts need not load ipywidgets.
+    # The kernel side is imported on first use, so that the server and plain scripts never load it (nor ipywidgets).
+    if name == "get_store":
+        from .kernel.store import get_store
+
+        return get_store
     if name == "ChatPanel":
-        from .widget import ChatPanel
+        from .kernel.widget import ChatPanel
 
         return ChatPanel
     raise AttributeError(f"module 'codex_jupyter' has no attribute {name!r}")
@@ -56,12 +69,14 @@ __all__ = [
     "ChatMessage",
     "ChatPanel",
     "ChatSession",
+    "CodexError",
     "Disposable",
+    "InvalidInputError",
     "Role",
     "SessionNotFoundError",
     "SessionStore",
+    "StorageError",
     "StoreChange",
-    "StoreContext",
     "StoreDisposedError",
     "StoreFormatError",
     "__version__",

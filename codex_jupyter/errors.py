@@ -1,9 +1,30 @@
-"""The errors a store raises, so callers can tell bad input from a missing id from a closed store."""
+"""The errors codex-jupyter raises on purpose, all under :class:`CodexError`.
+
+Clients (the magics' one-line errors, the REST API's 4xx/5xx answers, the chat panel's
+error line) translate ``CodexError`` and nothing else: any other exception is a bug and
+must surface as one (a traceback, a logged 500). Each error also keeps the built-in base
+it always had (``ValueError``, ``KeyError``, ...), so ``except ValueError`` in user code
+keeps working.
+"""
 
 from __future__ import annotations
 
+import os
 
-class SessionNotFoundError(KeyError):
+
+class CodexError(Exception):
+    """Base of every error codex-jupyter raises on purpose; its text is fit to show to the user as is."""
+
+
+class InvalidInputError(CodexError, ValueError):
+    """A caller's input was refused (a wrong role, a missing field, a bad title): nothing was stored."""
+
+
+class InvalidTypeError(InvalidInputError, TypeError):
+    """A caller's input has the wrong type (message content that is not text): nothing was stored."""
+
+
+class SessionNotFoundError(CodexError, KeyError):
     """No session has this id (it never existed, or it was deleted, perhaps by another process)."""
 
     def __init__(self, session_id: str) -> None:
@@ -14,22 +35,25 @@ class SessionNotFoundError(KeyError):
         return f"no chat session with id {self.session_id!r}"
 
 
-class StoreDisposedError(RuntimeError):
+class StoreDisposedError(CodexError, RuntimeError):
     """The store was disposed; open a new one to go on."""
 
     def __init__(self) -> None:
         super().__init__("this SessionStore has been disposed; open a new store to go on")
 
 
-class StoreFormatError(RuntimeError):
+class StoreFormatError(CodexError, RuntimeError):
     """Stored data this version must not touch: a workspace file written by a newer codex-jupyter."""
 
 
 class NotebookFormatError(StoreFormatError):
-    """The notebook's ``metadata.codex`` is malformed or from a newer codex-jupyter: reported, never overwritten."""
+    """The notebook's ``metadata.codex`` cannot be read (malformed, or from a newer codex-jupyter).
+
+    It is reported, never overwritten: writes are refused until it is fixed.
+    """
 
 
-class NotebookUnavailableError(RuntimeError):
+class NotebookUnavailableError(CodexError, RuntimeError):
     """No JupyterLab frontend answered for this kernel's notebook, so sessions cannot be saved in it."""
 
     def __init__(self) -> None:
@@ -38,3 +62,32 @@ class NotebookUnavailableError(RuntimeError):
             "extension is not installed), so sessions cannot be saved in it. With the notebook open in JupyterLab, "
             "run %codex_store notebook in a cell after the one that ran %load_ext codex_jupyter."
         )
+
+
+class StorageError(CodexError, OSError):
+    """The storage could not do what was asked, for a reason outside this package (the disk, the file).
+
+    ``location`` names the file or database concerned.
+    """
+
+    def __init__(self, message: str, location: str | os.PathLike[str] | None = None) -> None:
+        super().__init__(message)
+        self.location = None if location is None else os.fspath(location)
+
+    def __str__(self) -> str:
+        return str(self.args[0])
+
+
+class StorageFullError(StorageError):
+    """The disk (or quota) is full: the write was refused, and nothing of it was stored."""
+
+
+class StoreDamagedError(StorageError):
+    """The store's file turned out damaged while in use: reading or writing it failed."""
+
+
+class StoreLocationError(StorageError):
+    """A location that cannot hold a store: a folder, a device, someone else's file, an unreadable path.
+
+    Nothing at that location was touched.
+    """

@@ -14,6 +14,7 @@ from datetime import datetime, timezone
 from typing import Any, Literal, get_args, overload
 
 from . import rendering
+from .errors import InvalidInputError, InvalidTypeError
 
 Role = Literal["user", "assistant", "system"]
 ROLES: tuple[str, ...] = get_args(Role)
@@ -29,38 +30,41 @@ def utc_now() -> datetime:
 
 
 def check_role(role: object) -> Role:
-    """Return ``role`` if it is one of :data:`ROLES`, else raise ``ValueError`` naming them."""
+    """Return ``role`` if it is one of :data:`ROLES`, else raise ``InvalidInputError`` naming them."""
     if role not in ROLES:
-        raise ValueError(f"invalid role {role!r}: the role must be one of {', '.join(ROLES)}")
+        raise InvalidInputError(f"invalid role {role!r}: the role must be one of {', '.join(ROLES)}")
     return role  # type: ignore[return-value]
 
 
 def check_content(content: object) -> str:
-    """Return ``content`` if it is text, else raise ``TypeError``: messages hold text only."""
+    """Return ``content`` if it is text, else raise ``InvalidTypeError``: messages hold text only."""
     if not isinstance(content, str):
-        raise TypeError(f"message content must be str, not {type(content).__name__}")
+        raise InvalidTypeError(f"message content must be str, not {type(content).__name__}")
     return content
 
 
 def _check_timestamp(name: str, value: object) -> datetime:
     if not isinstance(value, datetime) or value.utcoffset() is None:
-        raise ValueError(f"{name} must be a timezone-aware datetime, got {value!r}")
-    return value.astimezone(timezone.utc)
+        raise InvalidInputError(f"{name} must be a timezone-aware datetime, got {value!r}")
+    try:
+        return value.astimezone(timezone.utc)
+    except OverflowError:  # e.g. 0001-01-01T00:00:00+01:00 is in year 0 in UTC
+        raise InvalidInputError(f"{name} is out of the range of dates (years 1 to 9999 in UTC): {value!r}") from None
 
 
 def _parse_timestamp(name: str, value: object) -> datetime:
     if not isinstance(value, str):
-        raise ValueError(f"{name} must be an ISO 8601 string, got {value!r}")
+        raise InvalidInputError(f"{name} must be an ISO 8601 string, got {value!r}")
     try:
         parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
     except ValueError:
-        raise ValueError(f"{name} is not an ISO 8601 timestamp: {value!r}") from None
+        raise InvalidInputError(f"{name} is not an ISO 8601 timestamp: {value!r}") from None
     return _check_timestamp(name, parsed)
 
 
 def _field(data: Mapping[str, Any], name: str, kind: str) -> Any:
     if name not in data:
-        raise ValueError(f"{kind} is missing the field {name!r}")
+        raise InvalidInputError(f"{kind} is missing the field {name!r}")
     return data[name]
 
 
@@ -114,7 +118,7 @@ class ChatMessage(_Displayed):
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> ChatMessage:
-        """Build a message from its JSON form, raising ``ValueError``/``TypeError`` naming the bad field."""
+        """Build a message from its JSON form, raising ``InvalidInputError`` naming the bad field."""
         return cls(
             id=str(_field(data, "id", "message")),
             role=check_role(_field(data, "role", "message")),
@@ -190,7 +194,7 @@ class ChatSession(_Displayed):
         object.__setattr__(self, "created_at", _check_timestamp("created_at", self.created_at))
         object.__setattr__(self, "updated_at", _check_timestamp("updated_at", self.updated_at))
         if self.title is not None and not isinstance(self.title, str):
-            raise TypeError(f"session title must be str or None, not {type(self.title).__name__}")
+            raise InvalidTypeError(f"session title must be str or None, not {type(self.title).__name__}")
 
     @property
     def message_count(self) -> int:
@@ -213,7 +217,7 @@ class ChatSession(_Displayed):
         """Build a session from its JSON form; ``message_count`` is derived, so it is not read."""
         messages = _field(data, "messages", "session")
         if not isinstance(messages, list):
-            raise ValueError("session field 'messages' must be a list")
+            raise InvalidInputError("session field 'messages' must be a list")
         return cls(
             id=str(_field(data, "id", "session")),
             title=data.get("title"),

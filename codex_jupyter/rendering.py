@@ -35,8 +35,9 @@ def render_markdown(text: str) -> str:
     return nh3.clean(_parser().render(text), link_rel="noopener noreferrer nofollow")
 
 
-def format_time(moment: datetime) -> str:
-    return moment.strftime("%Y-%m-%d %H:%M:%S UTC")
+def format_time(moment: datetime, *, seconds: bool = True) -> str:
+    """The one way times are written for people: UTC, ISO-like, to the second (or the minute)."""
+    return moment.strftime("%Y-%m-%d %H:%M:%S UTC" if seconds else "%Y-%m-%d %H:%M UTC")
 
 
 def session_label(session: ChatSession) -> str:

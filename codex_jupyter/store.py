@@ -1,4 +1,4 @@
-"""``SessionStore``: the seed's session store, in Python, over a pluggable storage backend.
+"""``SessionStore``: chat sessions with a current one per notebook, over a pluggable storage backend.
 
 The store owns everything the backends should not have to agree on: validation,
 ids, timestamps, which session is current, and change events. Every mutation is
@@ -12,29 +12,17 @@ import logging
 import os
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass, field
 from datetime import timedelta
 from types import TracebackType
 from typing import Any
 
-from .errors import SessionNotFoundError, StoreDisposedError
+from .errors import InvalidInputError, InvalidTypeError, SessionNotFoundError, StoreDisposedError
 from .events import ChangeKind, Disposable, EventEmitter, Listener, StoreChange
-from .locations import MEMORY, NOTEBOOK, default_scope, default_workspace_file
+from .locations import MEMORY, default_scope, default_workspace_file
 from .models import ChatMessage, ChatSession, LazyMessages, Role, check_content, check_role, new_id, utc_now
-from .notebook_bridge import notebook_bridge
 from .storage import MemoryBackend, SessionRecord, SQLiteBackend, StorageBackend
-from .storage.notebook import NotebookBackend
 
 _ONE_TICK = timedelta(microseconds=1)
-
-
-@dataclass(frozen=True)
-class StoreContext:
-    """What VS Code's ``ExtensionContext`` gave the seed: the storage (``workspace_state``)
-    and, new here, the scope whose current session this store tracks (a notebook path)."""
-
-    workspace_state: StorageBackend
-    scope: str = field(default_factory=default_scope)
 
 
 class SessionStore:
@@ -45,19 +33,26 @@ class SessionStore:
     message there: the message is never dropped and the caller need not check first.
     """
 
-    def __init__(self, context: StoreContext, logger: logging.Logger | None = None) -> None:
-        self._backend = context.workspace_state
-        self._scope = context.scope
+    def __init__(
+        self, backend: StorageBackend, *, scope: str | None = None, logger: logging.Logger | None = None
+    ) -> None:
+        """A store on ``backend``, tracking the current session of ``scope``.
+
+        ``scope`` defaults to the notebook this kernel runs for (see :func:`~codex_jupyter.locations.default_scope`),
+        so two notebooks sharing one workspace file keep their own current sessions.
+        """
+        self._backend = backend
+        self._scope = scope or default_scope()
         self._logger = logger or logging.getLogger("codex_jupyter")
         self._events: EventEmitter[StoreChange] = EventEmitter(self._logger)
         self._disposed = False
 
-    # -- the seed's API -------------------------------------------------------------------
+    # -- sessions and messages ---------------------------------------------------------------
 
     def create_session(self, title: str | None = None, *, scope: str | None = None) -> ChatSession:
         """Create an empty session and make it the current one of this store's scope, or of ``scope``."""
         if title is not None and not isinstance(title, str):
-            raise TypeError(f"session title must be str or None, not {type(title).__name__}")
+            raise InvalidTypeError(f"session title must be str or None, not {type(title).__name__}")
         with self._write() as changes:
             record = self._start_session(title, scope or self._scope, changes)
         return self._session(record)
@@ -94,7 +89,7 @@ class SessionStore:
         """
         self._check_open()
         if offset < 0 or (limit is not None and limit < 0):
-            raise ValueError(f"offset and limit must not be negative (got offset={offset}, limit={limit})")
+            raise InvalidInputError(f"offset and limit must not be negative (got offset={offset}, limit={limit})")
         records = self._backend.list_sessions(offset, limit, recent_first=recent_first)
         return [self._session(record) for record in records]
 
@@ -117,7 +112,7 @@ class SessionStore:
         self._backend.close()
         self._logger.debug("closed the session store at %s", self._backend.location)
 
-    # -- what clients need beyond the seed ------------------------------------------------
+    # -- what the clients need -----------------------------------------------------------------
 
     @property
     def scope(self) -> str:
@@ -279,21 +274,21 @@ def _message_fields(message: Mapping[str, Any] | None, role: object, content: ob
     """Validate a new message's role and content before any storage is touched."""
     if message is not None:
         if role is not None or content is not None:
-            raise TypeError("give the message either as a mapping or as role=/content=, not both")
+            raise InvalidTypeError("give the message either as a mapping or as role=/content=, not both")
         if not isinstance(message, Mapping):
-            raise TypeError(f"message must be a mapping with 'role' and 'content', not {type(message).__name__}")
+            raise InvalidTypeError(f"message must be a mapping with 'role' and 'content', not {type(message).__name__}")
         unexpected = sorted(set(message) - {"role", "content"})
         if unexpected:
-            raise ValueError(
+            raise InvalidInputError(
                 f"unexpected message field(s) {', '.join(map(repr, unexpected))}: "
                 "only 'role' and 'content' are given; the store generates 'id' and 'timestamp'"
             )
         for name in ("role", "content"):
             if name not in message:
-                raise ValueError(f"message is missing the field {name!r}")
+                raise InvalidInputError(f"message is missing the field {name!r}")
         role, content = message["role"], message["content"]
     elif role is None or content is None:
-        raise TypeError("a message needs both role= and content=")
+        raise InvalidTypeError("a message needs both role= and content=")
     return check_role(role), check_content(content)
 
 
@@ -303,23 +298,15 @@ def open_store(
     logger: logging.Logger | None = None,
     scope: str | None = None,
 ) -> SessionStore:
-    """Open a store: a workspace file at ``location``, ``":memory:"``, or ``":notebook:"``.
-
-    ``":notebook:"`` keeps sessions in the notebook's ``metadata.codex``; it needs a kernel
-    whose notebook is open in JupyterLab (``NotebookUnavailableError`` otherwise).
+    """Open a store: a workspace file at ``location``, or ``":memory:"``.
 
     With no location, the file named by ``$CODEX_JUPYTER_WORKSPACE`` is used (the
     Jupyter server sets it for its kernels), else the per-user default from
     :func:`codex_jupyter.locations.default_workspace_file`. ``scope`` defaults to the
-    notebook path the kernel was started for.
+    notebook path the kernel was started for. (Sessions kept in a notebook's metadata
+    are the kernel's business: see :mod:`codex_jupyter.kernel.store`.)
     """
     location = default_workspace_file() if location is None else location
-    scope = scope or default_scope()
-    backend: StorageBackend
-    if os.fspath(location) == MEMORY:
-        backend = MemoryBackend()
-    elif os.fspath(location) == NOTEBOOK:
-        backend = NotebookBackend(notebook_bridge, scope)
-    else:
-        backend = SQLiteBackend(location, logger=logger)
-    return SessionStore(StoreContext(backend, scope), logger)
+    in_memory = os.fspath(location) == MEMORY
+    backend: StorageBackend = MemoryBackend() if in_memory else SQLiteBackend(location, logger=logger)
+    return SessionStore(backend, scope=scope, logger=logger)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from codex_jupyter.kernel_store import KernelStore
+from codex_jupyter.kernel.store import KernelStore
 
 
 @pytest.fixture

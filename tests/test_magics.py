@@ -12,7 +12,7 @@ from IPython.core.interactiveshell import InteractiveShell
 from IPython.utils.capture import capture_output
 
 from codex_jupyter import ChatSession, get_store
-from codex_jupyter.kernel_store import kernel_store
+from codex_jupyter.kernel.store import kernel_store
 
 
 @dataclass

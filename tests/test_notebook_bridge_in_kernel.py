@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from kernels import Kernel
 
-from codex_jupyter.notebook_bridge import COMM_TARGET
+from codex_jupyter.kernel.bridge import COMM_TARGET
 
 
 class ScriptedNotebook:

@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from codex_jupyter import ChatSession, SessionStore, StoreContext
+from codex_jupyter import ChatSession, SessionStore
 from codex_jupyter.errors import NotebookFormatError, NotebookUnavailableError
 from codex_jupyter.events import Disposable, EventEmitter
 from codex_jupyter.storage.notebook import NotebookBackend, read_document
@@ -44,7 +44,7 @@ class ScriptedFrontend:
 
 
 def notebook_store(frontend: ScriptedFrontend) -> SessionStore:
-    return SessionStore(StoreContext(NotebookBackend(frontend, SCOPE), SCOPE))
+    return SessionStore(NotebookBackend(frontend, SCOPE), scope=SCOPE)
 
 
 def a_document() -> dict[str, Any]:

@@ -17,9 +17,9 @@ from comm.base_comm import BaseComm
 from ipywidgets.widgets.widget import _instances
 
 from codex_jupyter import SessionStore, open_store
-from codex_jupyter.kernel_store import kernel_store
-from codex_jupyter.widget import ChatPanel
-from codex_jupyter.widget.transcript import MessageView
+from codex_jupyter.kernel.store import kernel_store
+from codex_jupyter.kernel.widget import ChatPanel
+from codex_jupyter.kernel.widget.transcript import MessageView
 
 
 @pytest.fixture

@@ -2,7 +2,7 @@
 
 The kernel cannot write the ``.ipynb`` it runs for: JupyterLab owns the document. So this
 backend keeps the sessions in memory, loaded from the copy of ``metadata.codex`` the
-frontend sent (see :mod:`codex_jupyter.notebook_bridge`), and after each committed
+frontend sent (see :mod:`codex_jupyter.kernel.bridge`), and after each committed
 transaction sends the frontend the changes as one-way messages. JupyterLab applies them
 to the notebook model, and its save or autosave writes them into the file.
 

@@ -1,6 +1,16 @@
 /**
- * Times and counts as the sidebar words them.
+ * Times, counts and names as the sidebar words them.
  */
+
+import { ISessionSummary } from './api';
+
+/** What a session without a title is called. */
+export const UNTITLED = 'Untitled session';
+
+/** The name a session is shown by: its title, or {@link UNTITLED}. */
+export function sessionLabel(session: Pick<ISessionSummary, 'title'>): string {
+  return session.title || UNTITLED;
+}
 
 const timeOfDay = new Intl.DateTimeFormat(undefined, { hour: 'numeric', minute: '2-digit' });
 const dayAndTime = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'short' });

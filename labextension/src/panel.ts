@@ -12,6 +12,7 @@ import { Message } from '@lumino/messaging';
 import { AccordionPanel, Panel, PanelLayout, Widget } from '@lumino/widgets';
 
 import { Composer } from './composer';
+import { sessionLabel } from './format';
 import { chatIcon } from './icons';
 import { ChatModel, TranscriptChange } from './model';
 import { SessionList } from './sessionlist';
@@ -72,7 +73,7 @@ export class CodexPanel extends SidePanel {
       // While the session loads, its listed summary (if any) has the title already.
       const id = model.openId;
       const session = model.session ?? model.sessions.find(listed => listed.id === id);
-      this._chat.title.label = id ? session?.title || 'Untitled session' : 'Chat';
+      this._chat.title.label = id ? sessionLabel(session ?? { title: null }) : 'Chat';
     }
   }
 

@@ -9,7 +9,7 @@ import { Message } from '@lumino/messaging';
 import { Widget } from '@lumino/widgets';
 
 import { ISessionSummary } from './api';
-import { messageCount, timeElement } from './format';
+import { messageCount, sessionLabel, timeElement } from './format';
 import { ChatModel, TranscriptChange } from './model';
 
 const ITEM_CLASS = 'codex-SessionList-item';
@@ -155,7 +155,7 @@ namespace Private {
     item.dataset.id = session.id;
     const title = document.createElement('div');
     title.className = 'codex-SessionList-title';
-    title.textContent = session.title || 'Untitled session';
+    title.textContent = sessionLabel(session);
     title.classList.toggle('codex-mod-untitled', !session.title);
     title.title = title.textContent;
     const meta = document.createElement('div');

@@ -9,7 +9,7 @@ import { IRenderMimeRegistry } from '@jupyterlab/rendermime';
 import { addIcon, CommandToolbarButton, deleteIcon } from '@jupyterlab/ui-components';
 
 import { CodexApi } from './api';
-import { messageCount } from './format';
+import { messageCount, sessionLabel } from './format';
 import { chatIcon } from './icons';
 import { ChatModel } from './model';
 import { CodexPanel } from './panel';
@@ -84,7 +84,7 @@ async function confirmAndDelete(model: ChatModel): Promise<void> {
     title: 'Delete session?',
     // A string body is shown as text: the untrusted title cannot inject markup here.
     body:
-      `“${session.title || 'Untitled session'}” and its ${messageCount(session.message_count)} ` +
+      `“${sessionLabel(session)}” and its ${messageCount(session.message_count)} ` +
       'will be deleted for every notebook and kernel using this Jupyter server.',
     buttons: [Dialog.cancelButton(), Dialog.warnButton({ label: 'Delete' })],
     defaultButton: 0 // Enter keeps the session

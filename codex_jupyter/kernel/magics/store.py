@@ -6,9 +6,9 @@ from IPython.core.error import UsageError
 from IPython.core.magic import line_magic, magics_class
 from IPython.core.magic_arguments import argument, magic_arguments
 
-from ..kernel_store import kernel_store
-from ..locations import MEMORY, NOTEBOOK
-from ..notebook_bridge import notebook_bridge
+from ...locations import MEMORY, NOTEBOOK
+from ..bridge import notebook_bridge
+from ..store import kernel_store
 from .base import CodexMagics, parse_arguments, show
 
 

@@ -12,9 +12,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from ..events import Disposable, Listener
-from ..kernel_store import kernel_store
-from ..store import SessionStore
+from ...events import Disposable, Listener
+from ...store import SessionStore
+from ..store import kernel_store
 
 
 class StoreBinding:

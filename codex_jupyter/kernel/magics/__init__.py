@@ -6,8 +6,8 @@ from weakref import WeakKeyDictionary
 
 from IPython.core.interactiveshell import InteractiveShell
 
-from ..kernel_store import kernel_store
-from ..notebook_bridge import notebook_bridge
+from ..bridge import notebook_bridge
+from ..store import kernel_store
 from .base import CodexMagics, complete_session_ids
 from .chat import ChatMagics
 from .export import ExportMagics

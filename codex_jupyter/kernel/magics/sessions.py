@@ -10,7 +10,7 @@ from IPython.core.magic import line_magic, magics_class
 from IPython.core.magic_arguments import argument, magic_arguments
 from traitlets import Int
 
-from ..rendering import format_time, session_label, transcript_markdown, transcript_text
+from ...rendering import format_time, session_label, transcript_markdown, transcript_text
 from .base import CodexMagics, describe, parse_arguments, show
 
 

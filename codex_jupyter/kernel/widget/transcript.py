@@ -23,8 +23,8 @@ from collections.abc import Callable, Collection, Iterable, Sequence
 from ipywidgets import HTML, Button, Layout, VBox, Widget
 from ipywidgets.widgets.widget_string import HTMLStyle
 
-from ..models import ChatMessage
-from ..rendering import render_markdown
+from ...models import ChatMessage
+from ...rendering import format_time, render_markdown
 
 #: Reads messages ``start`` to ``stop`` of the shown session (``SessionStore.get_messages`` bound to its id).
 PageLoader = Callable[[int, int], Sequence[ChatMessage]]
@@ -39,8 +39,8 @@ def message_html(message: ChatMessage) -> str:
     return (
         f'<div class="codex-chat-msg codex-chat-{message.role}">'
         f'<div class="codex-chat-meta"><span class="codex-chat-role">{message.role}</span>'
-        f'<time datetime="{moment.isoformat()}" title="{moment:%Y-%m-%d %H:%M:%S} UTC">'
-        f"{moment:%Y-%m-%d %H:%M} UTC</time></div>"
+        f'<time datetime="{moment.isoformat()}" title="{format_time(moment)}">'
+        f"{format_time(moment, seconds=False)}</time></div>"
         f'<div class="codex-chat-body jp-RenderedHTMLCommon">{render_markdown(message.content)}</div></div>'
     )
 

@@ -11,22 +11,11 @@ from IPython.core.magic import Magics
 from IPython.display import display
 from IPython.utils.process import arg_split
 
-from ..errors import NotebookUnavailableError, SessionNotFoundError, StoreDisposedError, StoreFormatError
-from ..kernel_store import kernel_store
-from ..models import ChatSession
-from ..rendering import session_label
-from ..store import SessionStore
-
-#: Errors that mean "the user asked for something that cannot be done", not a bug.
-USER_ERRORS = (
-    SessionNotFoundError,
-    StoreDisposedError,
-    StoreFormatError,
-    NotebookUnavailableError,
-    ValueError,
-    TypeError,
-    OSError,
-)
+from ...errors import CodexError, SessionNotFoundError
+from ...models import ChatSession
+from ...rendering import session_label
+from ...store import SessionStore
+from ..store import kernel_store
 
 
 class CodexMagics(Magics):
@@ -38,15 +27,16 @@ class CodexMagics(Magics):
 
     @contextmanager
     def user_errors(self) -> Iterator[None]:
-        """Turn a refused request into IPython's one-line ``UsageError`` instead of a traceback.
+        """Turn a refused request (a :class:`CodexError`) into IPython's one-line ``UsageError``.
 
-        The store validates before it writes, so the refused call has changed nothing.
+        The store validates before it writes, so the refused call has changed nothing. Any
+        other exception is a bug, and keeps its traceback.
         """
         try:
             yield
         except SessionNotFoundError as error:
             raise UsageError(f"{error} (%codex_sessions lists them)") from None
-        except USER_ERRORS as error:
+        except CodexError as error:
             raise UsageError(str(error)) from None
 
     def find_session(self, id_or_prefix: str) -> ChatSession:

@@ -1,8 +1,12 @@
 """The one store of this kernel (or Python process), shared by the magics, chat panels and user code.
 
-The seed registered its store in a DI container; here the holder below plays that
-part. Clients that must follow a switch of store (``%codex_store memory``) subscribe
-to :meth:`KernelStore.on_did_replace` instead of keeping a store that gets disposed.
+Every client of the kernel must act on the same store, or a message said with
+``%%codex_say`` would not show in a panel; the holder below is that single place.
+Clients that must follow a switch of store (``%codex_store memory``) subscribe to
+:meth:`KernelStore.on_did_replace` instead of keeping a store that gets disposed.
+
+Only here can sessions be kept in the notebook's own metadata: that needs the
+kernel's comm to JupyterLab (:mod:`codex_jupyter.kernel.bridge`).
 """
 
 from __future__ import annotations
@@ -12,8 +16,20 @@ import os
 import threading
 from collections.abc import Callable
 
-from .events import Disposable, EventEmitter
-from .store import SessionStore, open_store
+from ..events import Disposable, EventEmitter
+from ..locations import NOTEBOOK, default_scope
+from ..store import SessionStore, open_store
+
+
+def open_kernel_store(location: str | os.PathLike[str] | None, logger: logging.Logger) -> SessionStore:
+    """:func:`~codex_jupyter.open_store`, plus ``":notebook:"``: this kernel's notebook, through JupyterLab."""
+    if location is not None and os.fspath(location) == NOTEBOOK:
+        from ..storage.notebook import NotebookBackend
+        from .bridge import notebook_bridge
+
+        scope = default_scope()
+        return SessionStore(NotebookBackend(notebook_bridge, scope), scope=scope, logger=logger)
+    return open_store(location, logger=logger)
 
 
 class KernelStore:
@@ -37,9 +53,9 @@ class KernelStore:
         return self._store is not None and not self._store.disposed
 
     def switch(self, location: str | os.PathLike[str] | None) -> SessionStore:
-        """Open the store at ``location`` (see :func:`open_store`), make it current, dispose the old one."""
+        """Open the store at ``location`` (see :func:`open_kernel_store`), make it current, dispose the old one."""
         with self._lock:
-            new = open_store(location, logger=self._logger)
+            new = open_kernel_store(location, self._logger)
             old, self._store = self._store, new
         self._replaced.emit([new])
         if old is not None:

@@ -11,11 +11,11 @@ from typing import Any
 
 from ipywidgets import HTML, Button, Dropdown, HBox, Label, Layout, Textarea, VBox
 
-from ..errors import SessionNotFoundError, StoreDisposedError
-from ..events import ChangeKind, StoreChange
-from ..models import ROLES, ChatSession
-from ..rendering import session_label
-from ..store import SessionStore
+from ...errors import CodexError, InvalidInputError, SessionNotFoundError, StoreDisposedError
+from ...events import ChangeKind, StoreChange
+from ...models import ROLES, ChatSession
+from ...rendering import format_time, session_label
+from ...store import SessionStore
 from .binding import StoreBinding
 from .style import ROOT_CLASS, stylesheet
 from .transcript import Transcript, close_parts
@@ -23,19 +23,17 @@ from .transcript import Transcript, close_parts
 _logger = logging.getLogger("codex_jupyter")
 
 
-def _reason(error: Exception) -> str:
+def _reason(error: CodexError) -> str:
     """What went wrong, in words for the person at the panel rather than a traceback."""
     if isinstance(error, StoreDisposedError):
         return "the session store was closed. Display a new panel (%codex_chat) to continue."
     if isinstance(error, SessionNotFoundError):
         return "that session no longer exists; it was probably deleted from another notebook or panel."
-    if isinstance(error, (ValueError, TypeError)):
-        return str(error)
-    return f"{type(error).__name__}: {error}"
+    return str(error)
 
 
 def _picker_label(session: ChatSession) -> str:
-    return f"{session_label(session)} · {session.created_at:%Y-%m-%d %H:%M}"
+    return f"{session_label(session)} · {format_time(session.created_at, seconds=False)}"
 
 
 class ChatPanel(VBox):
@@ -56,7 +54,7 @@ class ChatPanel(VBox):
     button sends.
 
     Large sessions stay responsive because only a window of the latest messages is
-    live (see :mod:`codex_jupyter.widget.transcript`).
+    live (see :mod:`codex_jupyter.kernel.widget.transcript`).
     """
 
     def __init__(
@@ -140,7 +138,7 @@ class ChatPanel(VBox):
         """Add the message box's text to the current session (starting one if needed) and empty the box."""
         content = self.text.value
         if not content.strip():
-            raise ValueError("the message is empty; type something first")
+            raise InvalidInputError("the message is empty; type something first")
         self.store.add_message_to_current_session(role=self.role.value, content=content)
         self.text.value = ""
 
@@ -180,7 +178,7 @@ class ChatPanel(VBox):
                         self._show_current()
                 else:
                     self._refresh_picker()
-            except Exception as error:  # a listener must not raise into the store
+            except CodexError as error:
                 self._report("show a change", error)
 
     def _reload(self) -> None:
@@ -242,20 +240,28 @@ class ChatPanel(VBox):
         self.confirm_bar.layout.display = "none"
 
     def _action(self, doing: str, run: Callable[[], None]) -> Callable[..., None]:
-        """Wrap a button's work: a failure shows as a friendly line in the panel, never as a traceback."""
+        """Wrap a button's work: a refusal shows as a friendly line in the panel, never as a traceback.
+
+        Anything else is a bug: the panel says so, and the exception goes on to ipywidgets, which shows its traceback.
+        """
 
         def act(*_: object) -> None:
             with self._lock:
                 try:
                     run()
-                except Exception as error:
+                except CodexError as error:
                     self._report(doing, error)
                     return
+                except Exception as error:
+                    self._show_error(
+                        f"Could not {doing}: {type(error).__name__}, a bug in codex-jupyter (traceback below)"
+                    )
+                    raise
             self._show_error(None)
 
         return act
 
-    def _report(self, doing: str, error: Exception) -> None:
+    def _report(self, doing: str, error: CodexError) -> None:
         _logger.debug("the chat panel could not %s", doing, exc_info=error)
         self._show_error(f"Could not {doing}: {_reason(error)}")
 

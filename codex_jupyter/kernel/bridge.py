@@ -13,7 +13,7 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
-from .events import Disposable, EventEmitter
+from ..events import Disposable, EventEmitter
 
 #: The comm target, the same on both sides (see labextension/src/bridge.ts).
 COMM_TARGET = "codex_jupyter.notebook"

@@ -7,8 +7,8 @@ from IPython.core.magic import cell_magic, magics_class
 from IPython.core.magic_arguments import argument, magic_arguments
 from traitlets import Enum
 
-from ..models import ROLES, check_role
-from ..rendering import message_markdown, message_text
+from ...models import ROLES, check_role
+from ...rendering import message_markdown, message_text
 from .base import CodexMagics, parse_arguments, show
 
 

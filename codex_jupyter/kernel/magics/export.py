@@ -9,7 +9,7 @@ from IPython.core.magic import line_magic, magics_class
 from IPython.core.magic_arguments import argument, magic_arguments
 from IPython.display import JSON, display
 
-from ..export import FORMATS, Format, export, to_json_data
+from ...export import FORMATS, Format, export, to_json_data
 from .base import CodexMagics, parse_arguments, show
 
 
