@@ -1,4 +1,4 @@
-"""Change events, in the shape of VS Code's ``onDidChange``: subscribe, get a disposable back.
+"""Change events: subscribe with a listener, get a :class:`Disposable` back to unsubscribe.
 
 Events flow up from storage through the store to its clients (magics, the chat panel,
 the server), so each client can follow changes it did not make.

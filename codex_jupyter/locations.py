@@ -35,7 +35,7 @@ def server_workspace_file(root_dir: str | os.PathLike[str]) -> Path:
     """The workspace file of a Jupyter server whose root is ``root_dir``, when nothing else was configured.
 
     ``<jupyter data dir>/codex_jupyter/servers/<root name>-<hash of the root path>.sqlite3``: one file per
-    root, as VS Code keeps one workspaceState per workspace folder, and none inside the user's own folder.
+    root, so two projects never mix their sessions, and none inside the user's own folder.
     """
     root = Path(root_dir).expanduser().resolve()
     digest = hashlib.sha256(str(root).encode()).hexdigest()[:12]

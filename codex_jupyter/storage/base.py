@@ -2,7 +2,7 @@
 
 It is shaped for chat rather than for key/value state: appending a message is its
 own operation, so a backend can store it without touching the rest of the history
-(the original workspaceState design re-serialized everything on every change).
+(a design that re-serializes the whole history on every change slows down as the history grows).
 """
 
 from __future__ import annotations
