@@ -19,6 +19,7 @@ from .models import ChatMessage
 class ChangeKind(str, enum.Enum):
     SESSION_CREATED = "session_created"
     SESSION_DELETED = "session_deleted"
+    SESSION_RENAMED = "session_renamed"
     MESSAGE_ADDED = "message_added"
     CURRENT_CHANGED = "current_changed"
 

@@ -43,6 +43,24 @@ def check_content(content: object) -> str:
     return content
 
 
+#: The longest session title, in characters (after trimming).
+MAX_TITLE = 200
+
+
+def check_title(title: object) -> str | None:
+    """``title`` trimmed, if it is ``None`` or 1 to :data:`MAX_TITLE` characters of text; else ``InvalidInputError``."""
+    if title is None:
+        return None
+    if not isinstance(title, str):
+        raise InvalidTypeError(f"session title must be str or None, not {type(title).__name__}")
+    trimmed = title.strip()
+    if not 1 <= len(trimmed) <= MAX_TITLE:
+        raise InvalidInputError(
+            f"a session title must be 1 to {MAX_TITLE} characters (not counting spaces around it), not {len(trimmed)}"
+        )
+    return trimmed
+
+
 def _check_timestamp(name: str, value: object) -> datetime:
     if not isinstance(value, datetime) or value.utcoffset() is None:
         raise InvalidInputError(f"{name} must be a timezone-aware datetime, got {value!r}")

@@ -19,7 +19,18 @@ from typing import Any
 from .errors import InvalidInputError, InvalidTypeError, SessionNotFoundError, StoreDisposedError
 from .events import ChangeKind, Disposable, EventEmitter, Listener, StoreChange
 from .locations import MEMORY, default_scope, default_workspace_file
-from .models import ChatMessage, ChatSession, LazyMessages, Role, check_content, check_role, new_id, utc_now
+from .models import (
+    ChatMessage,
+    ChatSession,
+    LazyMessages,
+    Role,
+    check_content,
+    check_role,
+    check_title,
+    new_id,
+    utc_now,
+)
+from .search import SearchHit, check_limit, parse_query
 from .storage import MemoryBackend, SessionRecord, SQLiteBackend, StorageBackend
 
 _ONE_TICK = timedelta(microseconds=1)
@@ -50,9 +61,11 @@ class SessionStore:
     # -- sessions and messages ---------------------------------------------------------------
 
     def create_session(self, title: str | None = None, *, scope: str | None = None) -> ChatSession:
-        """Create an empty session and make it the current one of this store's scope, or of ``scope``."""
-        if title is not None and not isinstance(title, str):
-            raise InvalidTypeError(f"session title must be str or None, not {type(title).__name__}")
+        """Create an empty session and make it the current one of this store's scope, or of ``scope``.
+
+        A title is trimmed, and must then be 1 to 200 characters.
+        """
+        title = check_title(title)
         with self._write() as changes:
             record = self._start_session(title, scope or self._scope, changes)
         return self._session(record)
@@ -163,6 +176,30 @@ class SessionStore:
                 self._record(session_id)
             self._backend.set_current(scope, session_id)
             changes.append(StoreChange(ChangeKind.CURRENT_CHANGED, session_id, scope=scope))
+
+    def rename_session(self, session_id: str, title: str) -> ChatSession:
+        """Give a session a new title (trimmed, then 1 to 200 characters); it counts as a change of the session."""
+        checked = check_title(title)
+        if checked is None:
+            raise InvalidInputError("a session cannot be renamed to no title; give 1 to 200 characters")
+        with self._write() as changes:
+            record = self._record(session_id)
+            self._backend.rename_session(session_id, checked, max(utc_now(), record.updated_at + _ONE_TICK))
+            changes.append(StoreChange(ChangeKind.SESSION_RENAMED, session_id))
+        return self.get_session(session_id)
+
+    def search(self, query: str, *, limit: int = 20, session_id: str | None = None) -> list[SearchHit]:
+        """Messages (and session titles) matching ``query``, best first: see :mod:`codex_jupyter.search`.
+
+        ``InvalidInputError`` for a query with no word in it or a limit outside 1 to 200;
+        ``SessionNotFoundError`` for an unknown ``session_id``.
+        """
+        terms = parse_query(query)
+        limit = check_limit(limit)
+        if session_id is not None:
+            self._record(session_id)
+        self._check_open()
+        return self._backend.search(terms, limit, session_id)
 
     def delete_session(self, session_id: str) -> None:
         """Remove a session and its messages; a scope whose current session it was has none afterwards."""

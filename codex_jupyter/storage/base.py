@@ -14,6 +14,7 @@ from typing import Protocol, runtime_checkable
 
 from ..events import StoreChange
 from ..models import ChatMessage
+from ..search import SearchHit, SearchTerm
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,6 +62,17 @@ class StorageBackend(Protocol):
 
     def append_message(self, session_id: str, message: ChatMessage) -> None:
         """Store ``message`` after the session's last one; its timestamp becomes the session's ``updated_at``."""
+        ...
+
+    def rename_session(self, session_id: str, title: str, updated_at: datetime) -> None:
+        """Give the session a new (already checked) title; ``updated_at`` becomes its last-change time."""
+        ...
+
+    def search(self, terms: tuple[SearchTerm, ...], limit: int, session_id: str | None) -> list[SearchHit]:
+        """Messages and titles matching every term, best first, at most ``limit``; only ``session_id``'s if given.
+
+        Every term must match within one message's content (or within one title): see :mod:`codex_jupyter.search`.
+        """
         ...
 
     def delete_session(self, session_id: str) -> list[str]:

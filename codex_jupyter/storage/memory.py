@@ -7,9 +7,11 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
+from datetime import datetime
 
 from ..events import StoreChange
 from ..models import ChatMessage
+from ..search import SearchHit, SearchTerm, find_matches, snippet
 from .base import SessionRecord
 
 
@@ -79,6 +81,30 @@ class MemoryBackend:
         self._state.sessions[session_id] = replace(
             record, message_count=record.message_count + 1, updated_at=message.timestamp
         )
+
+    def rename_session(self, session_id: str, title: str, updated_at: datetime) -> None:
+        record = self._state.sessions[session_id]
+        self._state.sessions[session_id] = replace(record, title=title, updated_at=updated_at)
+
+    def search(self, terms: tuple[SearchTerm, ...], limit: int, session_id: str | None) -> list[SearchHit]:
+        """A scan of every message: fine for the sizes kept in memory or in a notebook."""
+        with self._lock:
+            records = [self._state.sessions[session_id]] if session_id else list(self._state.sessions.values())
+            found = [hit for record in records for hit in self._search_session(record, terms)]
+        # Most matched words first; among equals, the most recent first.
+        found.sort(key=lambda hit: (hit.rank, hit.timestamp), reverse=True)
+        return found[:limit]
+
+    def _search_session(self, record: SessionRecord, terms: tuple[SearchTerm, ...]) -> Iterator[SearchHit]:
+        if record.title and (spans := find_matches(terms, record.title)):
+            text, marks = snippet(record.title, spans)
+            yield SearchHit(record.id, record.title, None, None, record.updated_at, text, marks, float(len(spans)))
+        for message in self._state.messages[record.id]:
+            if spans := find_matches(terms, message.content):
+                text, marks = snippet(message.content, spans)
+                yield SearchHit(
+                    record.id, record.title, message.id, message.role, message.timestamp, text, marks, float(len(spans))
+                )
 
     def delete_session(self, session_id: str) -> list[str]:
         del self._state.sessions[session_id]
