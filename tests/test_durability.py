@@ -20,7 +20,12 @@ def start_worker(path: Path, scope: str, count: int, *extra: str) -> subprocess.
         stderr=subprocess.PIPE,
         text=True,
     )
-    assert worker.stdout.readline().strip() == "ready", worker.stderr.read()
+    # Read "ready" from the pipe a byte at a time: a buffered readline() may also take in ids written just
+    # after it, and communicate() reads the pipe itself, not that buffer, so it would never see them.
+    line = b""
+    while not line.endswith(b"\n") and (byte := os.read(worker.stdout.fileno(), 1)):
+        line += byte
+    assert line == b"ready\n", worker.stderr.read()
     return worker
 
 
