@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import json
+import stat
 from dataclasses import dataclass
 
 import pytest
+from conditions import fill, shared_folder, small_disk, umask, unprivileged
 from IPython.core.completer import provisionalcompleter
 from IPython.core.error import UsageError
 from IPython.core.interactiveshell import InteractiveShell
@@ -238,6 +240,83 @@ def test_codex_export_without_a_path_displays_the_export_safely(shell):
     shown = run(shell, "%codex_export").data("text/markdown")
     assert shown.startswith("````markdown\n") and shown.endswith("\n````")
     assert json.loads(json.dumps(run(shell, "%codex_export --format json").data("application/json")))["format"] == 1
+
+
+def one_line_error(ran: Ran) -> str:
+    """The error a cell showed, checked to be IPython's one-line ``UsageError``, with no traceback."""
+    assert isinstance(ran.error, UsageError), ran.stdout
+    assert "Traceback" not in ran.stderr and "Traceback" not in ran.stdout
+    return str(ran.error)
+
+
+def test_codex_export_refuses_to_replace_an_existing_file(shell, tmp_path, monkeypatch):
+    home = tmp_path / "home"
+    (home / "sub").mkdir(parents=True)
+    (home / "precious.md").write_text("my own notes")
+    monkeypatch.chdir(home)
+    run(shell, "%%codex_say\nhello")
+    error = one_line_error(run(shell, "%codex_export sub/../precious.md"))
+    assert "precious.md already exists" in error and "--force" in error
+    assert (home / "precious.md").read_text() == "my own notes"
+    assert sorted(p.name for p in home.iterdir()) == ["precious.md", "sub"]
+
+
+def test_codex_export_writes_a_file_only_its_owner_can_read(shell, tmp_path):
+    run(shell, "%%codex_say\nprivate")
+    with umask(0o022):
+        run(shell, f"%codex_export {tmp_path / 'mine.md'}")
+    assert oct(stat.S_IMODE((tmp_path / "mine.md").stat().st_mode)) == "0o600"
+
+
+def test_codex_export_force_replaces_an_existing_file(shell, tmp_path):
+    exports = tmp_path / "exports"
+    exports.mkdir()
+    (exports / "old.md").write_text("an older export")
+    run(shell, "%codex_new --title newer")
+    assert run(shell, f"%codex_export --force {exports / 'old.md'}").error is None
+    assert (exports / "old.md").read_text().startswith("# newer\n")
+    assert [p.name for p in exports.iterdir()] == ["old.md"]
+
+
+@pytest.mark.parametrize(
+    ("target", "message"),
+    [
+        ("{folder}", "is a directory"),
+        ("{folder}/missing/notes.md", "no such file or directory"),
+        ("{folder}/read-only/notes.md", "permission denied"),
+    ],
+    ids=["a folder", "a missing folder", "an unwritable folder"],
+)
+def test_codex_export_to_a_path_it_cannot_write_is_one_line_and_writes_nothing(shell, target, message):
+    run(shell, "%%codex_say\nhello")
+    with shared_folder() as folder:
+        (folder / "read-only").mkdir(mode=0o555)
+        before = sorted(folder.rglob("*"))
+        with unprivileged():
+            ran = run(shell, f"%codex_export --force {target.format(folder=folder)}")
+        error = one_line_error(ran)
+        assert message in error and str(folder) in error
+        assert sorted(folder.rglob("*")) == before
+
+
+def test_codex_export_on_a_full_disk_leaves_no_partial_file(shell):
+    run(shell, "%%codex_say\n" + "a long answer " * 20_000)
+    with small_disk() as disk:
+        fill(disk)
+        error = one_line_error(run(shell, f"%codex_export {disk / 'notes.md'}"))
+        assert "the disk is full" in error and str(disk / "notes.md") in error
+        assert sorted(p.name for p in disk.iterdir()) == ["filler"]
+
+
+def test_codex_export_force_on_a_full_disk_keeps_the_file_it_would_replace(shell):
+    run(shell, "%%codex_say\n" + "a long answer " * 20_000)
+    with small_disk() as disk:
+        (disk / "notes.md").write_text("the previous export")
+        fill(disk)
+        error = one_line_error(run(shell, f"%codex_export --force {disk / 'notes.md'}"))
+        assert "the disk is full" in error
+        assert (disk / "notes.md").read_text() == "the previous export"
+        assert sorted(p.name for p in disk.iterdir()) == ["filler", "notes.md"]
 
 
 # -- choosing the store ------------------------------------------------------------------------
