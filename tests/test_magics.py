@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import json
+import sqlite3
 import stat
 from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
-from conditions import fill, shared_folder, small_disk, umask, unprivileged
+from conditions import IS_ROOT, fill, shared_folder, small_disk, umask, unprivileged
 from IPython.core.completer import provisionalcompleter
 from IPython.core.error import UsageError
 from IPython.core.interactiveshell import InteractiveShell
@@ -15,6 +17,7 @@ from IPython.utils.capture import capture_output
 
 from codex_jupyter import ChatSession, get_store
 from codex_jupyter.kernel.store import kernel_store
+from codex_jupyter.storage.sqlite import SQLiteBackend
 
 
 @dataclass
@@ -333,6 +336,102 @@ def test_codex_store_memory_switches_this_kernel_to_memory(shell, workspace_file
     assert get_store().get_sessions() == []
     run(shell, f"%codex_store workspace {workspace_file}")
     assert [s.title for s in get_store().get_sessions()] == ["saved"]
+
+
+def another_applications_database(path: Path) -> None:
+    with sqlite3.connect(path) as foreign:
+        foreign.execute("CREATE TABLE photos (name TEXT)")
+    foreign.close()
+
+
+@pytest.mark.parametrize(
+    ("make", "kind"),
+    [
+        (lambda path: path.write_text("my notes\n"), "a file that is not a SQLite database"),
+        (another_applications_database, "a SQLite database of another application"),
+    ],
+    ids=["a text file", "another application's SQLite database"],
+)
+def test_codex_store_workspace_refuses_someone_elses_file_in_one_line_and_touches_nothing(
+    shell, tmp_path, workspace_file, make, kind
+):
+    folder = tmp_path / "elsewhere"
+    folder.mkdir()
+    make(folder / "theirs.db")
+    before = {path: path.read_bytes() for path in folder.iterdir()}
+    error = one_line_error(run(shell, f"%codex_store workspace {folder / 'theirs.db'}"))
+    assert f"{folder / 'theirs.db'} is not a codex-jupyter workspace file ({kind}" in error
+    assert {path: path.read_bytes() for path in folder.iterdir()} == before
+    assert get_store().location == str(workspace_file)
+
+
+@pytest.mark.skipif(not IS_ROOT, reason="needs root, to make a file that belongs to another user than the one acting")
+def test_codex_store_workspace_as_another_user_leaves_a_read_only_root_owned_file_in_place(shell, workspace_file):
+    with shared_folder(0o777) as folder:
+        precious = folder / "precious.txt"
+        precious.write_text("root's file")
+        precious.chmod(0o444)
+        with unprivileged():
+            error = one_line_error(run(shell, f"%codex_store workspace {precious}"))
+        assert "is not a codex-jupyter workspace file" in error
+        assert [path.name for path in folder.iterdir()] == ["precious.txt"]
+        assert precious.read_text() == "root's file" and precious.stat().st_uid == 0
+    assert get_store().location == str(workspace_file)
+
+
+@pytest.mark.parametrize(
+    ("path", "message"),
+    [
+        ("{folder}", "is a folder; a workspace file is a file"),
+        ("''", "the workspace file's path is empty"),
+        ("/dev/null", "/dev/null is not a regular file"),
+        ("~nosuchuser/x", "there is no user 'nosuchuser'"),
+        ("{folder}/unreadable.sqlite3", "unreadable.sqlite3: permission denied"),
+    ],
+    ids=["a folder", "empty", "a device", "an unknown user's home", "an unreadable file"],
+)
+def test_codex_store_workspace_refuses_a_path_that_cannot_hold_a_store_in_one_line(
+    shell, workspace_file, path, message
+):
+    run(shell, "%codex_new --title existing")
+    before = stored(shell)
+    with shared_folder() as folder:
+        (folder / "unreadable.sqlite3").touch(mode=0o000)
+        with unprivileged():
+            ran = run(shell, f"%codex_store workspace {path.format(folder=folder)}")
+        assert message in one_line_error(ran)
+        assert sorted(p.name for p in folder.iterdir()) == ["unreadable.sqlite3"]
+    assert get_store().location == str(workspace_file)
+    assert stored(shell) == before
+
+
+# -- failures of the disk: one line naming the file, nothing changed ------------------------------
+
+
+@pytest.mark.parametrize("cell", ["%%codex_say\n" + "a long question " * 10_000, "%codex_new --title more"])
+def test_a_full_disk_is_one_line_naming_the_file_and_changes_nothing(shell, cell):
+    with small_disk() as disk:
+        run(shell, f"%codex_store workspace {disk / 'workspace.sqlite3'}")
+        run(shell, "%codex_new --title existing")
+        run(shell, "%%codex_say\nkept")
+        before = stored(shell)
+        filler = fill(disk)
+        error = one_line_error(run(shell, cell))
+        assert "is full" in error and str(disk / "workspace.sqlite3") in error
+        filler.unlink()
+        assert stored(shell) == before
+        kernel_store.close()
+
+
+def test_a_bug_in_the_backend_shows_a_traceback_while_bad_input_stays_one_line(shell, monkeypatch):
+    def append_message(self, session_id, message):
+        raise TypeError("a bug, not the user's mistake")
+
+    monkeypatch.setattr(SQLiteBackend, "append_message", append_message)  # stands in for a backend with a bug
+    ran = run(shell, "%%codex_say\nhello")
+    assert isinstance(ran.error, TypeError)
+    assert "Traceback" in ran.stdout and "a bug, not the user's mistake" in ran.stdout
+    assert "invalid choice: 'robot'" in one_line_error(run(shell, "%%codex_say --role robot\nhello"))
 
 
 # -- bad usage: one clear line, nothing changed --------------------------------------------------
