@@ -41,7 +41,7 @@ def default_workspace_file() -> Path:
     """
     configured = os.environ.get(WORKSPACE_ENV)
     if configured:
-        return Path(configured).expanduser()
+        return Path(configured)  # "~" is expanded by the store, which reports a "~user" that does not exist
     return own_folder() / "workspace.sqlite3"
 
 

@@ -259,6 +259,12 @@ def test_open_store_uses_the_workspace_named_by_the_environment(tmp_path, monkey
         assert store.location == str(tmp_path / "server.sqlite3")
 
 
+def test_a_workspace_named_by_the_environment_in_an_unknown_users_home_is_a_store_location_error(monkeypatch):
+    monkeypatch.setenv("CODEX_JUPYTER_WORKSPACE", "~nosuchuser/workspace.sqlite3")
+    with pytest.raises(StoreLocationError, match="there is no user 'nosuchuser'"):
+        open_store()
+
+
 def test_open_store_defaults_to_a_file_in_the_users_jupyter_data_dir(tmp_path, monkeypatch):
     monkeypatch.delenv("CODEX_JUPYTER_WORKSPACE", raising=False)
     monkeypatch.setenv("JUPYTER_DATA_DIR", str(tmp_path / "data"))
