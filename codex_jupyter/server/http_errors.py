@@ -13,6 +13,7 @@ from ..errors import (
     CodexError,
     NotebookUnavailableError,
     SessionNotFoundError,
+    StorageError,
     StorageFullError,
     StoreDamagedError,
     StoreDisposedError,
@@ -20,7 +21,7 @@ from ..errors import (
 )
 
 #: Nothing is wrong with the request, but the store cannot serve it until someone acts.
-_UNAVAILABLE = (StoreFormatError, StoreDisposedError, NotebookUnavailableError)
+_UNAVAILABLE = (StoreFormatError, StoreDisposedError, NotebookUnavailableError, StorageError)
 
 
 def http_error(error: CodexError, location: str) -> HTTPError:
