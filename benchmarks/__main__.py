@@ -11,6 +11,7 @@ BENCHMARKS = {
     "magics": "benchmarks.magics",
     "chat_panel": "benchmarks.chat_panel",
     "server": "benchmarks.server",
+    "server_lock": "benchmarks.server_lock",
 }
 
 

@@ -18,6 +18,20 @@ NOTEBOOK = ":notebook:"
 DEFAULT_SCOPE = "default"
 
 
+def own_folder() -> Path:
+    """``<jupyter data dir>/codex_jupyter``: where codex-jupyter keeps its default workspace files.
+
+    No other program writes there, so a file there that is not a valid store is a
+    damaged store (moved aside when opened), never someone else's file.
+    """
+    return Path(jupyter_data_dir()) / "codex_jupyter"
+
+
+def is_own_location(path: Path) -> bool:
+    """Whether the file ``path`` lies in :func:`own_folder`."""
+    return path.resolve().is_relative_to(own_folder().resolve())
+
+
 def default_workspace_file() -> Path:
     """``$CODEX_JUPYTER_WORKSPACE`` if set, else ``<jupyter data dir>/codex_jupyter/workspace.sqlite3``.
 
@@ -27,8 +41,8 @@ def default_workspace_file() -> Path:
     """
     configured = os.environ.get(WORKSPACE_ENV)
     if configured:
-        return Path(configured).expanduser()
-    return Path(jupyter_data_dir()) / "codex_jupyter" / "workspace.sqlite3"
+        return Path(configured)  # "~" is expanded by the store, which reports a "~user" that does not exist
+    return own_folder() / "workspace.sqlite3"
 
 
 def server_workspace_file(root_dir: str | os.PathLike[str]) -> Path:
@@ -39,7 +53,7 @@ def server_workspace_file(root_dir: str | os.PathLike[str]) -> Path:
     """
     root = Path(root_dir).expanduser().resolve()
     digest = hashlib.sha256(str(root).encode()).hexdigest()[:12]
-    return Path(jupyter_data_dir()) / "codex_jupyter" / "servers" / f"{root.name or 'root'}-{digest}.sqlite3"
+    return own_folder() / "servers" / f"{root.name or 'root'}-{digest}.sqlite3"
 
 
 def default_scope() -> str:

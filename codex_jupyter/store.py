@@ -294,7 +294,13 @@ class SessionStore:
 
     def _append(self, record: SessionRecord, role: Role, content: str, changes: list[StoreChange]) -> ChatMessage:
         # updated_at must move on every change, even two changes within one clock tick.
-        timestamp = max(utc_now(), record.updated_at + _ONE_TICK)
+        try:
+            timestamp = max(utc_now(), record.updated_at + _ONE_TICK)
+        except OverflowError:  # a session (from a notebook's metadata) updated at the last microsecond of 9999
+            raise InvalidInputError(
+                f"session {record.id!r} was last updated at {record.updated_at.isoformat()}, the end of the "
+                "range of dates, so no message can be added after it"
+            ) from None
         message = ChatMessage(new_id(), role, content, timestamp)
         self._backend.append_message(record.id, message)
         changes.append(StoreChange(ChangeKind.MESSAGE_ADDED, record.id, message))

@@ -8,7 +8,11 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+from conditions import fill, small_disk
+
 from codex_jupyter import open_store
+from codex_jupyter.errors import StorageFullError
 
 WORKER = Path(__file__).with_name("store_worker.py")
 
@@ -20,7 +24,12 @@ def start_worker(path: Path, scope: str, count: int, *extra: str) -> subprocess.
         stderr=subprocess.PIPE,
         text=True,
     )
-    assert worker.stdout.readline().strip() == "ready", worker.stderr.read()
+    # Read "ready" from the pipe a byte at a time: a buffered readline() may also take in ids written just
+    # after it, and communicate() reads the pipe itself, not that buffer, so it would never see them.
+    line = b""
+    while not line.endswith(b"\n") and (byte := os.read(worker.stdout.fileno(), 1)):
+        line += byte
+    assert line == b"ready\n", worker.stderr.read()
     return worker
 
 
@@ -71,3 +80,42 @@ def test_four_processes_each_with_its_own_current_session_share_the_file(workspa
             current = store.get_current_session(scope=f"notebook-{n}.ipynb")
             assert [m.id for m in current.messages] == stdout.split()
         assert len(store.get_sessions()) == 4
+
+
+# -- a full disk ---------------------------------------------------------------------------------
+# A real full disk: a small tmpfs filled up (tests/conditions.py), so SQLite meets a real ENOSPC.
+
+
+def test_a_write_on_a_full_disk_raises_storage_full_error_naming_the_file(tmp_path):
+    with small_disk() as disk, open_store(disk / "workspace.sqlite3") as store:
+        store.create_session(title="kept")
+        fill(disk)
+        with pytest.raises(StorageFullError, match="is full") as full:
+            store.add_message_to_current_session(role="user", content="x" * 100_000)
+        assert full.value.location == str(disk / "workspace.sqlite3")
+        assert str(disk / "workspace.sqlite3") in str(full.value)
+
+
+def test_a_write_refused_for_a_full_disk_stores_nothing_and_the_store_works_once_space_is_freed(tmp_path):
+    with small_disk() as disk:
+        with open_store(disk / "workspace.sqlite3") as store:
+            session = store.create_session(title="kept")
+            store.add_message_to_current_session(role="user", content="before")
+            filler = fill(disk)
+            with pytest.raises(StorageFullError):
+                store.add_message_to_current_session(role="user", content="x" * 100_000)
+            with pytest.raises(StorageFullError):
+                store.create_session(title="not made")
+            filler.unlink()
+            assert [s.title for s in store.get_sessions()] == ["kept"]
+            assert [m.content for m in store.get_session(session.id).messages] == ["before"]
+            store.add_message_to_current_session(role="user", content="after")
+        with open_store(disk / "workspace.sqlite3") as reopened:
+            assert [m.content for m in reopened.get_session(session.id).messages] == ["before", "after"]
+
+
+def test_making_a_new_store_on_a_full_disk_raises_storage_full_error(tmp_path):
+    with small_disk() as disk:
+        fill(disk)
+        with pytest.raises(StorageFullError, match="is full"):
+            open_store(disk / "workspace.sqlite3")

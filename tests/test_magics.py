@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import json
+import sqlite3
+import stat
 from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
+from conditions import IS_ROOT, fill, shared_folder, small_disk, umask, unprivileged
 from IPython.core.completer import provisionalcompleter
 from IPython.core.error import UsageError
 from IPython.core.interactiveshell import InteractiveShell
@@ -13,6 +17,7 @@ from IPython.utils.capture import capture_output
 
 from codex_jupyter import ChatSession, get_store
 from codex_jupyter.kernel.store import kernel_store
+from codex_jupyter.storage.sqlite import SQLiteBackend
 
 
 @dataclass
@@ -240,6 +245,83 @@ def test_codex_export_without_a_path_displays_the_export_safely(shell):
     assert json.loads(json.dumps(run(shell, "%codex_export --format json").data("application/json")))["format"] == 1
 
 
+def one_line_error(ran: Ran) -> str:
+    """The error a cell showed, checked to be IPython's one-line ``UsageError``, with no traceback."""
+    assert isinstance(ran.error, UsageError), ran.stdout
+    assert "Traceback" not in ran.stderr and "Traceback" not in ran.stdout
+    return str(ran.error)
+
+
+def test_codex_export_refuses_to_replace_an_existing_file(shell, tmp_path, monkeypatch):
+    home = tmp_path / "home"
+    (home / "sub").mkdir(parents=True)
+    (home / "precious.md").write_text("my own notes")
+    monkeypatch.chdir(home)
+    run(shell, "%%codex_say\nhello")
+    error = one_line_error(run(shell, "%codex_export sub/../precious.md"))
+    assert "precious.md already exists" in error and "--force" in error
+    assert (home / "precious.md").read_text() == "my own notes"
+    assert sorted(p.name for p in home.iterdir()) == ["precious.md", "sub"]
+
+
+def test_codex_export_writes_a_file_only_its_owner_can_read(shell, tmp_path):
+    run(shell, "%%codex_say\nprivate")
+    with umask(0o022):
+        run(shell, f"%codex_export {tmp_path / 'mine.md'}")
+    assert oct(stat.S_IMODE((tmp_path / "mine.md").stat().st_mode)) == "0o600"
+
+
+def test_codex_export_force_replaces_an_existing_file(shell, tmp_path):
+    exports = tmp_path / "exports"
+    exports.mkdir()
+    (exports / "old.md").write_text("an older export")
+    run(shell, "%codex_new --title newer")
+    assert run(shell, f"%codex_export --force {exports / 'old.md'}").error is None
+    assert (exports / "old.md").read_text().startswith("# newer\n")
+    assert [p.name for p in exports.iterdir()] == ["old.md"]
+
+
+@pytest.mark.parametrize(
+    ("target", "message"),
+    [
+        ("{folder}", "is a directory"),
+        ("{folder}/missing/notes.md", "no such file or directory"),
+        ("{folder}/read-only/notes.md", "permission denied"),
+    ],
+    ids=["a folder", "a missing folder", "an unwritable folder"],
+)
+def test_codex_export_to_a_path_it_cannot_write_is_one_line_and_writes_nothing(shell, target, message):
+    run(shell, "%%codex_say\nhello")
+    with shared_folder() as folder:
+        (folder / "read-only").mkdir(mode=0o555)
+        before = sorted(folder.rglob("*"))
+        with unprivileged():
+            ran = run(shell, f"%codex_export --force {target.format(folder=folder)}")
+        error = one_line_error(ran)
+        assert message in error and str(folder) in error
+        assert sorted(folder.rglob("*")) == before
+
+
+def test_codex_export_on_a_full_disk_leaves_no_partial_file(shell):
+    run(shell, "%%codex_say\n" + "a long answer " * 20_000)
+    with small_disk() as disk:
+        fill(disk)
+        error = one_line_error(run(shell, f"%codex_export {disk / 'notes.md'}"))
+        assert "the disk is full" in error and str(disk / "notes.md") in error
+        assert sorted(p.name for p in disk.iterdir()) == ["filler"]
+
+
+def test_codex_export_force_on_a_full_disk_keeps_the_file_it_would_replace(shell):
+    run(shell, "%%codex_say\n" + "a long answer " * 20_000)
+    with small_disk() as disk:
+        (disk / "notes.md").write_text("the previous export")
+        fill(disk)
+        error = one_line_error(run(shell, f"%codex_export --force {disk / 'notes.md'}"))
+        assert "the disk is full" in error
+        assert (disk / "notes.md").read_text() == "the previous export"
+        assert sorted(p.name for p in disk.iterdir()) == ["filler", "notes.md"]
+
+
 # -- choosing the store ------------------------------------------------------------------------
 
 
@@ -254,6 +336,102 @@ def test_codex_store_memory_switches_this_kernel_to_memory(shell, workspace_file
     assert get_store().get_sessions() == []
     run(shell, f"%codex_store workspace {workspace_file}")
     assert [s.title for s in get_store().get_sessions()] == ["saved"]
+
+
+def another_applications_database(path: Path) -> None:
+    with sqlite3.connect(path) as foreign:
+        foreign.execute("CREATE TABLE photos (name TEXT)")
+    foreign.close()
+
+
+@pytest.mark.parametrize(
+    ("make", "kind"),
+    [
+        (lambda path: path.write_text("my notes\n"), "a file that is not a SQLite database"),
+        (another_applications_database, "a SQLite database of another application"),
+    ],
+    ids=["a text file", "another application's SQLite database"],
+)
+def test_codex_store_workspace_refuses_someone_elses_file_in_one_line_and_touches_nothing(
+    shell, tmp_path, workspace_file, make, kind
+):
+    folder = tmp_path / "elsewhere"
+    folder.mkdir()
+    make(folder / "theirs.db")
+    before = {path: path.read_bytes() for path in folder.iterdir()}
+    error = one_line_error(run(shell, f"%codex_store workspace {folder / 'theirs.db'}"))
+    assert f"{folder / 'theirs.db'} is not a codex-jupyter workspace file ({kind}" in error
+    assert {path: path.read_bytes() for path in folder.iterdir()} == before
+    assert get_store().location == str(workspace_file)
+
+
+@pytest.mark.skipif(not IS_ROOT, reason="needs root, to make a file that belongs to another user than the one acting")
+def test_codex_store_workspace_as_another_user_leaves_a_read_only_root_owned_file_in_place(shell, workspace_file):
+    with shared_folder(0o777) as folder:
+        precious = folder / "precious.txt"
+        precious.write_text("root's file")
+        precious.chmod(0o444)
+        with unprivileged():
+            error = one_line_error(run(shell, f"%codex_store workspace {precious}"))
+        assert "is not a codex-jupyter workspace file" in error
+        assert [path.name for path in folder.iterdir()] == ["precious.txt"]
+        assert precious.read_text() == "root's file" and precious.stat().st_uid == 0
+    assert get_store().location == str(workspace_file)
+
+
+@pytest.mark.parametrize(
+    ("path", "message"),
+    [
+        ("{folder}", "is a folder; a workspace file is a file"),
+        ("''", "the workspace file's path is empty"),
+        ("/dev/null", "/dev/null is not a regular file"),
+        ("~nosuchuser/x", "there is no user 'nosuchuser'"),
+        ("{folder}/unreadable.sqlite3", "unreadable.sqlite3: permission denied"),
+    ],
+    ids=["a folder", "empty", "a device", "an unknown user's home", "an unreadable file"],
+)
+def test_codex_store_workspace_refuses_a_path_that_cannot_hold_a_store_in_one_line(
+    shell, workspace_file, path, message
+):
+    run(shell, "%codex_new --title existing")
+    before = stored(shell)
+    with shared_folder() as folder:
+        (folder / "unreadable.sqlite3").touch(mode=0o000)
+        with unprivileged():
+            ran = run(shell, f"%codex_store workspace {path.format(folder=folder)}")
+        assert message in one_line_error(ran)
+        assert sorted(p.name for p in folder.iterdir()) == ["unreadable.sqlite3"]
+    assert get_store().location == str(workspace_file)
+    assert stored(shell) == before
+
+
+# -- failures of the disk: one line naming the file, nothing changed ------------------------------
+
+
+@pytest.mark.parametrize("cell", ["%%codex_say\n" + "a long question " * 10_000, "%codex_new --title more"])
+def test_a_full_disk_is_one_line_naming_the_file_and_changes_nothing(shell, cell):
+    with small_disk() as disk:
+        run(shell, f"%codex_store workspace {disk / 'workspace.sqlite3'}")
+        run(shell, "%codex_new --title existing")
+        run(shell, "%%codex_say\nkept")
+        before = stored(shell)
+        filler = fill(disk)
+        error = one_line_error(run(shell, cell))
+        assert "is full" in error and str(disk / "workspace.sqlite3") in error
+        filler.unlink()
+        assert stored(shell) == before
+        kernel_store.close()
+
+
+def test_a_bug_in_the_backend_shows_a_traceback_while_bad_input_stays_one_line(shell, monkeypatch):
+    def append_message(self, session_id, message):
+        raise TypeError("a bug, not the user's mistake")
+
+    monkeypatch.setattr(SQLiteBackend, "append_message", append_message)  # stands in for a backend with a bug
+    ran = run(shell, "%%codex_say\nhello")
+    assert isinstance(ran.error, TypeError)
+    assert "Traceback" in ran.stdout and "a bug, not the user's mistake" in ran.stdout
+    assert "invalid choice: 'robot'" in one_line_error(run(shell, "%%codex_say --role robot\nhello"))
 
 
 # -- bad usage: one clear line, nothing changed --------------------------------------------------

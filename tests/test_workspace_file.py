@@ -11,8 +11,9 @@ from pathlib import Path
 import pytest
 
 from codex_jupyter import ChangeKind, StoreFormatError, open_store
+from codex_jupyter.errors import StoreDamagedError, StoreLocationError
 from codex_jupyter.locations import DEFAULT_SCOPE, default_workspace_file
-from codex_jupyter.storage.sqlite import SCHEMA_VERSION
+from codex_jupyter.storage.migrations import latest_version
 
 WORKER = Path(__file__).with_name("store_worker.py")
 
@@ -128,37 +129,112 @@ def assert_replaced_by_a_fresh_store(workspace_file: Path, original: bytes, capl
     assert str(aside) in caplog.text
 
 
-def test_a_file_of_garbage_bytes_is_moved_aside_and_a_fresh_store_starts(workspace_file, caplog):
-    garbage = bytes(range(256)) * 64
-    workspace_file.write_bytes(garbage)
-    assert_replaced_by_a_fresh_store(workspace_file, garbage, caplog)
+def assert_refused_untouched(path: Path, original: bytes) -> None:
+    before = sorted(path.parent.iterdir())
+    with pytest.raises(StoreLocationError, match="is not a codex-jupyter workspace file") as refused:
+        open_store(path)
+    assert str(path) in str(refused.value) and refused.value.location == str(path)
+    assert path.read_bytes() == original
+    assert sorted(path.parent.iterdir()) == before  # no lock file, journal or copy beside it
 
 
-def test_a_truncated_store_is_moved_aside_and_a_fresh_store_starts(workspace_file, caplog):
-    with open_store(workspace_file) as store:
+@pytest.fixture
+def default_workspace(tmp_path, monkeypatch) -> Path:
+    """The default workspace file, in codex-jupyter's own folder of a Jupyter data dir made for the test."""
+    monkeypatch.delenv("CODEX_JUPYTER_WORKSPACE", raising=False)
+    monkeypatch.setenv("JUPYTER_DATA_DIR", str(tmp_path / "data"))
+    path = default_workspace_file()
+    path.parent.mkdir(parents=True)
+    return path
+
+
+def another_applications_database(path: Path) -> bytes:
+    with sqlite3.connect(path) as foreign:
+        foreign.execute("CREATE TABLE photos (name TEXT)")
+        foreign.execute("INSERT INTO photos VALUES ('cat.png')")
+    foreign.close()
+    return path.read_bytes()
+
+
+def a_damaged_store(path: Path) -> bytes:
+    """A store cut in half, as a crashed copy or a full disk leaves it; its header still says whose it is."""
+    with open_store(path) as store:
         for _ in range(40):
             store.create_session()
             for _ in range(25):
                 store.add_message_to_current_session(role="user", content="x" * 200)
-    whole = workspace_file.read_bytes()
-    workspace_file.write_bytes(whole[: len(whole) // 2])
-    assert_replaced_by_a_fresh_store(workspace_file, whole[: len(whole) // 2], caplog)
+    whole = path.read_bytes()
+    path.write_bytes(whole[: len(whole) // 2])
+    return whole[: len(whole) // 2]
 
 
-def test_another_applications_sqlite_file_is_moved_aside_not_reused(workspace_file, caplog):
-    with sqlite3.connect(workspace_file) as foreign:
-        foreign.execute("CREATE TABLE photos (name TEXT)")
-        foreign.execute("INSERT INTO photos VALUES ('cat.png')")
-    foreign.close()
-    original = workspace_file.read_bytes()
-    assert_replaced_by_a_fresh_store(workspace_file, original, caplog)
+def test_a_damaged_store_is_moved_aside_and_a_fresh_store_starts(workspace_file, caplog):
+    assert_replaced_by_a_fresh_store(workspace_file, a_damaged_store(workspace_file), caplog)
+
+
+def test_a_text_file_given_as_the_workspace_is_refused_and_left_untouched(tmp_path):
+    notes = tmp_path / "notes.txt"
+    notes.write_text("my notes, not a store\n")
+    assert_refused_untouched(notes, notes.read_bytes())
+
+
+def test_another_applications_sqlite_database_is_refused_and_left_untouched(workspace_file):
+    assert_refused_untouched(workspace_file, another_applications_database(workspace_file))
+
+
+def test_another_applications_database_whose_tables_are_still_only_in_its_log_is_refused(workspace_file):
+    # Its header is still that of an empty database, so only SQLite, reading the log, can tell whose it is.
+    foreign = sqlite3.connect(workspace_file)
+    foreign.execute("PRAGMA journal_mode = WAL")
+    foreign.execute("CREATE TABLE photos (name TEXT)")
+    foreign.commit()
+    try:
+        before = workspace_file.read_bytes()
+        with pytest.raises(StoreLocationError, match="application_id 0 and 1 tables"):
+            open_store(workspace_file)
+        assert workspace_file.read_bytes() == before
+        assert moved_aside(workspace_file) == []
+    finally:
+        foreign.close()
+
+
+def test_a_file_of_garbage_bytes_is_refused_and_left_untouched(workspace_file):
+    workspace_file.write_bytes(bytes(range(256)) * 64)
+    assert_refused_untouched(workspace_file, bytes(range(256)) * 64)
+
+
+def test_garbage_in_the_default_workspace_file_is_moved_aside_and_a_fresh_store_starts(default_workspace, caplog):
+    garbage = bytes(range(256)) * 64
+    default_workspace.write_bytes(garbage)
+    assert_replaced_by_a_fresh_store(default_workspace, garbage, caplog)
+
+
+def test_another_applications_database_in_codex_jupyters_own_folder_is_moved_aside(default_workspace, caplog):
+    original = another_applications_database(default_workspace)
+    assert_replaced_by_a_fresh_store(default_workspace, original, caplog)
+
+
+def test_a_store_damaged_while_in_use_raises_store_damaged_error_naming_the_file(workspace_file):
+    with open_store(workspace_file) as store:
+        session = store.create_session()
+        for n in range(30):
+            store.add_message_to_current_session(role="user", content=f"message {n:02} " + "x" * 2000)
+    # Overwrite the header of the page holding one message in the middle with bytes no b-tree page has.
+    data = bytearray(workspace_file.read_bytes())
+    page = data.index(b"message 15 ") // 4096 * 4096
+    data[page : page + 12] = b"\xff" * 12
+    workspace_file.write_bytes(bytes(data))
+    with open_store(workspace_file) as store:
+        with pytest.raises(StoreDamagedError, match="is damaged") as damaged:
+            store.get_messages(session.id)
+        assert str(workspace_file) in str(damaged.value) and damaged.value.location == str(workspace_file)
 
 
 def test_a_file_from_a_newer_version_is_refused_and_left_untouched(workspace_file):
     with open_store(workspace_file):
         pass
     with sqlite3.connect(workspace_file) as newer:
-        newer.execute(f"PRAGMA user_version = {SCHEMA_VERSION + 1}")
+        newer.execute(f"PRAGMA user_version = {latest_version() + 1}")
     newer.close()
     before = workspace_file.read_bytes()
     with pytest.raises(StoreFormatError, match="upgrade codex-jupyter"):
@@ -181,6 +257,12 @@ def test_open_store_uses_the_workspace_named_by_the_environment(tmp_path, monkey
     monkeypatch.setenv("CODEX_JUPYTER_WORKSPACE", str(tmp_path / "server.sqlite3"))
     with open_store() as store:
         assert store.location == str(tmp_path / "server.sqlite3")
+
+
+def test_a_workspace_named_by_the_environment_in_an_unknown_users_home_is_a_store_location_error(monkeypatch):
+    monkeypatch.setenv("CODEX_JUPYTER_WORKSPACE", "~nosuchuser/workspace.sqlite3")
+    with pytest.raises(StoreLocationError, match="there is no user 'nosuchuser'"):
+        open_store()
 
 
 def test_open_store_defaults_to_a_file_in_the_users_jupyter_data_dir(tmp_path, monkeypatch):

@@ -12,6 +12,7 @@ from ..locations import WORKSPACE_ENV, server_workspace_file
 from ..store import SessionStore, open_store
 from .events import ChangeAnnouncer
 from .handlers import handlers
+from .store_thread import StoreThread
 
 #: The scope whose current session a REST call changes when it names none.
 SERVER_SCOPE = "server"
@@ -40,7 +41,7 @@ class CodexJupyter(ExtensionApp):
         help="Seconds between two looks for changes written by kernels (announced as events).",
     )
 
-    store: SessionStore
+    store_thread: StoreThread
     _announcer: ChangeAnnouncer
     _kernels_environment: str | None
 
@@ -49,12 +50,19 @@ class CodexJupyter(ExtensionApp):
         if serverapp.event_logger is None:  # every jupyter-server 2 has one; say so if a custom server lacks it
             raise RuntimeError("codex_jupyter needs jupyter-server's event bus (ServerApp.event_logger)")
         location = self.workspace_file or os.environ.get(WORKSPACE_ENV) or server_workspace_file(serverapp.root_dir)
-        self.store = open_store(location, logger=self.log, scope=SERVER_SCOPE)
+        self.store_thread = StoreThread(open_store(location, logger=self.log, scope=SERVER_SCOPE))
         # Kernels inherit the server's environment: this is how each of them finds the same file.
         self._kernels_environment = os.environ.get(WORKSPACE_ENV)
         os.environ[WORKSPACE_ENV] = self.store.location
-        self._announcer = ChangeAnnouncer(self.store, serverapp.event_logger, self.poll_interval, self.log)
+        self._announcer = ChangeAnnouncer(
+            self.store_thread, serverapp.event_logger, serverapp.io_loop, self.poll_interval, self.log
+        )
         self.log.info("codex_jupyter: chat sessions are saved in %s", self.store.location)
+
+    @property
+    def store(self) -> SessionStore:
+        """The server's store. Call it through ``store_thread``, never on the event loop."""
+        return self.store_thread.store
 
     def initialize_handlers(self) -> None:
         self.handlers.extend(handlers)
@@ -66,7 +74,7 @@ class CodexJupyter(ExtensionApp):
         if self.store.disposed:
             return
         self._announcer.stop()
-        self.store.dispose()
+        await self.store_thread.close()
         if self._kernels_environment is None:
             os.environ.pop(WORKSPACE_ENV, None)
         else:

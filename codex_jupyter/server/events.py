@@ -2,7 +2,9 @@
 
 The server's own REST writes are announced as they happen. Kernels write the same
 workspace file from other processes; a cheap periodic look (one ``PRAGMA data_version``
-query when nothing changed) notices those within ``poll_interval`` seconds.
+query when nothing changed) notices those within ``poll_interval`` seconds. Both happen on
+the store's own thread (:mod:`.store_thread`); the events are emitted on the server's event
+loop, where ``jupyter_events`` and the event websockets expect them.
 """
 
 from __future__ import annotations
@@ -12,11 +14,12 @@ from pathlib import Path
 from typing import Any
 
 from jupyter_events import EventLogger
-from tornado.ioloop import PeriodicCallback
+from tornado.ioloop import IOLoop, PeriodicCallback
 
 from ..errors import StoreDisposedError
 from ..events import StoreChange
 from ..store import SessionStore
+from .store_thread import StoreThread
 
 SCHEMA_ID = "https://schema.codex-jupyter.org/store_changed/v1"
 SCHEMA_FILE = Path(__file__).parent / "event_schemas" / "store_changed" / "v1.yaml"
@@ -37,13 +40,19 @@ class ChangeAnnouncer:
     """Emits one event per store change, and polls the store for other processes' changes."""
 
     def __init__(
-        self, store: SessionStore, event_logger: EventLogger, poll_interval: float, logger: logging.Logger
+        self,
+        thread: StoreThread,
+        event_logger: EventLogger,
+        io_loop: IOLoop,
+        poll_interval: float,
+        logger: logging.Logger,
     ) -> None:
-        self._store = store
+        self._thread = thread
         self._event_logger = event_logger
+        self._io_loop = io_loop
         self._logger = logger
         event_logger.register_event_schema(SCHEMA_FILE)
-        self._subscription = store.on_did_change(self._announce)
+        self._subscription = thread.store.on_did_change(self._announce)
         self._poller = PeriodicCallback(self._poll, poll_interval * 1000)
 
     def start(self) -> None:
@@ -55,13 +64,15 @@ class ChangeAnnouncer:
         self._subscription.dispose()
 
     def _announce(self, change: StoreChange) -> None:
-        self._event_logger.emit(schema_id=SCHEMA_ID, data=event_data(change))
+        # Called on whichever thread made the change: usually the store's own.
+        self._io_loop.add_callback(self._event_logger.emit, schema_id=SCHEMA_ID, data=event_data(change))
 
-    def _poll(self) -> None:
+    async def _poll(self) -> None:
+        # PeriodicCallback skips its next runs while this one waits (e.g. behind a held write lock).
         try:
-            self._store.poll()  # delivers what it finds to _announce
+            await self._thread.run(SessionStore.poll)  # delivers what it finds to _announce
         except StoreDisposedError:
             self._poller.stop()
         except Exception:
             # A passing problem with the file (e.g. a full disk) must not stop the server, nor the polling.
-            self._logger.exception("codex_jupyter could not look for changes in %s", self._store.location)
+            self._logger.exception("codex_jupyter could not look for changes in %s", self._thread.store.location)

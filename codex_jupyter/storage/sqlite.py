@@ -10,6 +10,13 @@ locked" halfway through; readers never block writers in WAL mode.
 
 Seeing other processes' writes: ``PRAGMA data_version`` changes when another
 connection commits, which makes "did anything change?" one cheap query.
+
+Privacy: the file, the folders made for it and its lock file are created owner-only
+(``0600``/``0700``); SQLite gives the ``-wal`` and ``-shm`` files the database's own
+permissions. The schema is versioned and migrated by :mod:`.migrations`.
+
+Failures of the disk or the file are raised as :class:`~codex_jupyter.errors.StorageError` s
+naming the file (``StorageFullError``, ``StoreDamagedError``): clients show them as one line.
 """
 
 from __future__ import annotations
@@ -18,50 +25,47 @@ import logging
 import os
 import sqlite3
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
 
 from filelock import FileLock
 
-from ..errors import StoreFormatError
+from ..errors import StorageError, StorageFullError, StoreDamagedError, StoreLocationError
 from ..events import ChangeKind, StoreChange
+from ..files import FILE_MODE, create_private_file, make_private_folders, storage_error
+from ..locations import is_own_location
 from ..models import ChatMessage
+from . import migrations
 from .base import SessionRecord
+from .workspace_path import Found, identify, refusal, workspace_path
 
-#: Written into the file header (``PRAGMA application_id``) so a stranger's SQLite file is recognised.
-APPLICATION_ID = 0x43445853  # "CDXS"
-SCHEMA_VERSION = 1
 #: How long a writer waits for another process's transaction before giving up.
 BUSY_TIMEOUT_SECONDS = 60.0
 
-_SCHEMA = """
-CREATE TABLE sessions (
-    id            TEXT PRIMARY KEY,
-    title         TEXT,
-    created_at    TEXT NOT NULL,
-    updated_at    TEXT NOT NULL,
-    message_count INTEGER NOT NULL DEFAULT 0
-);
-CREATE TABLE messages (
-    seq        INTEGER PRIMARY KEY AUTOINCREMENT,
-    session_id TEXT NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,
-    position   INTEGER NOT NULL,
-    id         TEXT NOT NULL,
-    role       TEXT NOT NULL CHECK (role IN ('user', 'assistant', 'system')),
-    content    TEXT NOT NULL,
-    timestamp  TEXT NOT NULL,
-    UNIQUE (session_id, position)
-);
-CREATE TABLE current_sessions (
-    scope      TEXT PRIMARY KEY,
-    session_id TEXT NOT NULL REFERENCES sessions(id) ON DELETE CASCADE
-);
-"""
-
 _SESSION_COLUMNS = "id, title, created_at, updated_at, message_count"
 _MESSAGE_COLUMNS = "id, role, content, timestamp"
+
+# SQLite's primary result codes (https://sqlite.org/rescode.html) for failures of the file or the
+# disk, which are reported as StorageErrors. Any other code (a syntax error, a constraint) is a bug.
+_SQLITE_FULL = 13
+_SQLITE_DAMAGED = {11, 26}  # CORRUPT, NOTADB
+_SQLITE_UNUSABLE = {3, 5, 6, 8, 10, 14, 15, 22}  # PERM, BUSY, LOCKED, READONLY, IOERR, CANTOPEN, PROTOCOL, NOLFS
+# Python 3.10 has no ``sqlite_errorcode``; there the code is told by SQLite's fixed message for it.
+_CODE_BY_MESSAGE = {
+    "database or disk is full": 13,
+    "database disk image is malformed": 11,
+    "file is not a database": 26,
+    "access permission denied": 3,
+    "database is locked": 5,
+    "database table is locked": 6,
+    "attempt to write a readonly database": 8,
+    "disk I/O error": 10,
+    "unable to open database file": 14,
+    "locking protocol": 15,
+    "large file support is disabled": 22,
+}
 
 
 class NotAStoreError(Exception):
@@ -72,6 +76,26 @@ def _is_corruption(error: sqlite3.DatabaseError) -> bool:
     # SQLITE_CORRUPT ("malformed", truncated) and SQLITE_NOTADB (garbage) surface as the
     # base DatabaseError; its subclasses are locks, constraint failures and misuse.
     return type(error) is sqlite3.DatabaseError
+
+
+def _sqlite_storage_error(error: sqlite3.Error, path: Path) -> StorageError | None:
+    """The :class:`StorageError` a failure of the file or the disk means, naming the file; ``None`` for a bug."""
+    code = getattr(error, "sqlite_errorcode", None)
+    code = _CODE_BY_MESSAGE.get(str(error)) if code is None else code & 0xFF
+    if code == _SQLITE_FULL:
+        return StorageFullError(
+            f"the disk holding the workspace file {path} is full, so nothing was saved; free some space and try again",
+            path,
+        )
+    if code in _SQLITE_DAMAGED:
+        return StoreDamagedError(
+            f"the workspace file {path} is damaged ({error}), so nothing was saved; copy it somewhere safe "
+            f"(`sqlite3 {path} .recover` may save its sessions), then remove it to start a fresh store",
+            path,
+        )
+    if code in _SQLITE_UNUSABLE:
+        return StorageError(f"cannot use the workspace file {path}: {error}", path)
+    return None
 
 
 def _record(row: tuple) -> SessionRecord:
@@ -87,11 +111,21 @@ def _message(row: tuple) -> ChatMessage:
 
 
 class SQLiteBackend:
-    """Sessions in a SQLite file; see the module docstring for the guarantees."""
+    """Sessions in a SQLite file; see the module docstring for the guarantees.
 
-    def __init__(self, path: str | os.PathLike[str], *, logger: logging.Logger | None = None) -> None:
-        self._path = Path(path).expanduser().absolute()
+    ``steps`` are the schema migrations (see :mod:`.migrations`); tests pass their own.
+    """
+
+    def __init__(
+        self,
+        path: str | os.PathLike[str],
+        *,
+        logger: logging.Logger | None = None,
+        steps: Sequence[migrations.Step] = migrations.STEPS,
+    ) -> None:
+        self._path = workspace_path(path)
         self._logger = logger or logging.getLogger("codex_jupyter")
+        self._steps = steps
         self._lock = threading.RLock()
         self._conn = self._open()
         self._data_version = self._read_data_version()
@@ -106,39 +140,70 @@ class SQLiteBackend:
     def location(self) -> str:
         return str(self._path)
 
-    # -- opening, and recovering from a file that is not a store -------------------------
+    @contextmanager
+    def _translated(self) -> Iterator[None]:
+        """Report failures of the file or the disk as :class:`StorageError` s naming the file; bugs pass as they are."""
+        try:
+            yield
+        except sqlite3.Error as error:
+            translated = _sqlite_storage_error(error, self._path)
+            if translated is None:
+                raise
+            raise translated from error
+
+    @contextmanager
+    def _access(self) -> Iterator[None]:
+        """Hold the connection (one thread at a time), with SQLite's failures translated."""
+        with self._lock, self._translated():
+            yield
+
+    # -- opening, and recovering from a damaged store -------------------------------------
 
     def _open(self) -> sqlite3.Connection:
-        self._path.parent.mkdir(parents=True, exist_ok=True)
-        # Opening is serialised across processes so that two of them finding the same
-        # damaged file do not both move it aside (the second would move the first's fresh store).
-        with FileLock(f"{self._path}.lock", timeout=BUSY_TIMEOUT_SECONDS):
-            try:
-                return self._connect()
-            except (NotAStoreError, sqlite3.DatabaseError) as error:
-                if isinstance(error, sqlite3.DatabaseError) and not _is_corruption(error):
-                    raise
-                moved_to = self._move_aside()
-                self._logger.error(
-                    "The workspace file %s is not a valid codex-jupyter store (%s). It was moved to %s "
-                    "and a fresh, empty store was started in its place.",
-                    self._path,
-                    error,
-                    moved_to,
-                )
-                return self._connect()
+        """Connect, making the store or bringing it up to date; see the README's "Damaged files".
+
+        A damaged store is moved aside. Anything else that is not a store is refused
+        untouched, unless it sits in codex-jupyter's own folder (the default workspace
+        files), where no other program keeps files: there it is damage too, and moved aside.
+        """
+        own = is_own_location(self._path)
+        found, description = identify(self._path)
+        if found is Found.OTHER and not own:
+            raise refusal(self._path, description)  # before even a lock file is made beside it
+        try:
+            make_private_folders(self._path.parent)
+            # Opening is serialised across processes so that two of them finding the same
+            # damaged file do not both move it aside (the second would move the first's fresh store).
+            with self._translated(), FileLock(f"{self._path}.lock", timeout=BUSY_TIMEOUT_SECONDS, mode=FILE_MODE):
+                create_private_file(self._path)
+                try:
+                    return self._connect()
+                except (NotAStoreError, sqlite3.DatabaseError) as error:
+                    if isinstance(error, sqlite3.DatabaseError) and not _is_corruption(error):
+                        raise
+                    found, description = identify(self._path)
+                    if found is not Found.STORE and not own:
+                        why = str(error) if isinstance(error, NotAStoreError) else f"{description}: {error}"
+                        raise refusal(self._path, why) from None
+                    self._move_aside(error)
+                    create_private_file(self._path)
+                    return self._connect()
+        except StorageError:
+            raise
+        except OSError as error:
+            raise storage_error(error, "open the workspace file", self._path, kind=StoreLocationError) from None
 
     def _connect(self) -> sqlite3.Connection:
         conn = sqlite3.connect(self._path, timeout=BUSY_TIMEOUT_SECONDS, isolation_level=None, check_same_thread=False)
         try:
-            # Whose file is it? Asked before anything is written: switching the journal
-            # mode would already change a stranger's file.
-            is_new = self._check_identity(conn)
-            conn.execute("PRAGMA journal_mode = WAL")
             conn.execute("PRAGMA synchronous = FULL")
+            # Whose file is it? Asked before anything is written.
+            self._check_identity(conn)
+            # Made (or brought up to date) before switching to WAL, so that a new file's
+            # header holds the application_id from its first commit (see workspace_path).
+            migrations.migrate(conn, str(self._path), self._steps)
+            conn.execute("PRAGMA journal_mode = WAL")
             conn.execute("PRAGMA foreign_keys = ON")
-            if is_new:
-                self._create_schema(conn)
             # Read every session row so that a damaged file is found now, while it can be
             # moved aside safely, rather than in the middle of a user's work.
             conn.execute(f"SELECT {_SESSION_COLUMNS} FROM sessions").fetchall()
@@ -148,36 +213,17 @@ class SQLiteBackend:
             raise
         return conn
 
-    def _check_identity(self, conn: sqlite3.Connection) -> bool:
-        """Return whether the file is empty; raise if it belongs to someone else or to a newer version."""
-        application_id = conn.execute("PRAGMA application_id").fetchone()[0]
-        version = conn.execute("PRAGMA user_version").fetchone()[0]
-        tables = conn.execute("SELECT count(*) FROM sqlite_schema").fetchone()[0]
-        if application_id == 0 and tables == 0:
-            return True
-        if application_id != APPLICATION_ID:
-            raise NotAStoreError(f"SQLite database with application_id {application_id}, not a codex-jupyter store")
-        if version > SCHEMA_VERSION:
-            raise StoreFormatError(
-                f"{self._path} uses store format {version}, newer than this codex-jupyter "
-                f"understands ({SCHEMA_VERSION}); upgrade codex-jupyter to open it"
-            )
-        return False
-
     @staticmethod
-    def _create_schema(conn: sqlite3.Connection) -> None:
-        conn.execute("BEGIN IMMEDIATE")
-        try:
-            for statement in filter(str.strip, _SCHEMA.split(";")):
-                conn.execute(statement)
-            conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
-            conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
-            conn.execute("COMMIT")
-        except BaseException:
-            conn.execute("ROLLBACK")
-            raise
+    def _check_identity(conn: sqlite3.Connection) -> None:
+        """Raise ``NotAStoreError`` unless the file is a codex-jupyter store or an empty database."""
+        application_id = conn.execute("PRAGMA application_id").fetchone()[0]
+        if application_id == migrations.APPLICATION_ID:
+            return
+        tables = conn.execute("SELECT count(*) FROM sqlite_schema").fetchone()[0]
+        if application_id != 0 or tables != 0 or migrations.user_version(conn) != 0:
+            raise NotAStoreError(f"a SQLite database with application_id {application_id} and {tables} tables")
 
-    def _move_aside(self) -> Path:
+    def _move_aside(self, error: Exception) -> None:
         stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S%fZ")
         target = self._path.with_name(f"{self._path.name}.corrupt-{stamp}")
         # The WAL and shared-memory files belong to the damaged database: a fresh
@@ -186,13 +232,19 @@ class SQLiteBackend:
             source = Path(f"{self._path}{suffix}")
             if source.exists():
                 source.rename(f"{target}{suffix}")
-        return target
+        self._logger.error(
+            "The workspace file %s is not a valid codex-jupyter store (%s). It was moved to %s "
+            "and a fresh, empty store was started in its place.",
+            self._path,
+            error,
+            target,
+        )
 
     # -- transactions -------------------------------------------------------------------
 
     @contextmanager
     def transaction(self) -> Iterator[None]:
-        with self._lock:
+        with self._access():
             self._conn.execute("BEGIN IMMEDIATE")
             try:
                 # Holding the write lock: take in what others committed first, so our
@@ -216,7 +268,7 @@ class SQLiteBackend:
     ) -> list[SessionRecord]:
         # ISO 8601 UTC strings sort in time order, so updated_at needs no parsing to be ordered.
         order = "updated_at DESC, rowid DESC" if recent_first else "rowid"
-        with self._lock:
+        with self._access():
             rows = self._conn.execute(
                 f"SELECT {_SESSION_COLUMNS} FROM sessions ORDER BY {order} LIMIT ? OFFSET ?",
                 (-1 if limit is None else limit, offset),
@@ -224,16 +276,16 @@ class SQLiteBackend:
         return [_record(row) for row in rows]
 
     def count_sessions(self) -> int:
-        with self._lock:
+        with self._access():
             return self._conn.execute("SELECT count(*) FROM sessions").fetchone()[0]
 
     def get_session(self, session_id: str) -> SessionRecord | None:
-        with self._lock:
+        with self._access():
             row = self._conn.execute(f"SELECT {_SESSION_COLUMNS} FROM sessions WHERE id = ?", (session_id,)).fetchone()
         return None if row is None else _record(row)
 
     def load_messages(self, session_id: str, start: int, stop: int) -> list[ChatMessage]:
-        with self._lock:
+        with self._access():
             rows = self._conn.execute(
                 f"SELECT {_MESSAGE_COLUMNS} FROM messages WHERE session_id = ? AND position >= ? AND position < ? "
                 "ORDER BY position",
@@ -242,7 +294,7 @@ class SQLiteBackend:
         return [_message(row) for row in rows]
 
     def get_current(self, scope: str) -> SessionRecord | None:
-        with self._lock:
+        with self._access():
             row = self._conn.execute(
                 f"SELECT {_SESSION_COLUMNS} FROM sessions WHERE id = "
                 "(SELECT session_id FROM current_sessions WHERE scope = ?)",
@@ -302,7 +354,7 @@ class SQLiteBackend:
     # -- other processes' changes ---------------------------------------------------------
 
     def poll_changes(self) -> list[StoreChange]:
-        with self._lock:
+        with self._access():
             if self._read_data_version() != self._data_version:
                 self._take_external_changes()
             changes, self._external = self._external, []

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
+import threading
 from collections.abc import Awaitable, Callable, Iterator
 from typing import Any
 
@@ -11,6 +13,7 @@ import pytest
 from jupyter_client.asynchronous import AsyncKernelClient
 from tornado.websocket import WebSocketClientConnection
 
+from codex_jupyter import open_store
 from codex_jupyter.server.events import SCHEMA_ID
 
 EVENT_TIMEOUT_S = 30  # a generous bound for a shared machine; changes normally arrive within poll_interval
@@ -146,3 +149,29 @@ async def test_a_kernels_current_session_change_is_announced_with_its_scope(star
     session_id = await notebook_kernel.run("print(store.create_session().id)")
     event = await next_event(lambda e: e["kind"] == "current_changed")
     assert (event["scope"], event["session_id"], event["external"]) == (scope, session_id, True)
+
+
+class EmittingThreads(logging.Handler):
+    """Records the thread that emits each of this extension's events (a handler runs inside ``emit``)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.threads: list[int] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if isinstance(record.msg, dict) and record.msg.get("__schema__") == SCHEMA_ID:
+            self.threads.append(threading.get_ident())
+
+
+async def test_changes_are_announced_on_the_servers_event_loop_thread(api, subscribe, jp_serverapp, workspace_file):
+    """Store calls run on a thread of their own; jupyter_events and the event websockets need the loop's."""
+    emitting = EmittingThreads()
+    jp_serverapp.event_logger.register_handler(emitting)
+    next_event = await subscribe()
+    await api("POST", "sessions")  # the server's own change
+    await next_event(lambda e: e["kind"] == "session_created" and not e["external"])
+    with open_store(workspace_file, scope="elsewhere.ipynb") as elsewhere:  # another writer: found by polling
+        elsewhere.create_session()
+    await next_event(lambda e: e["kind"] == "session_created" and e["external"])
+    jp_serverapp.event_logger.remove_handler(emitting)
+    assert emitting.threads and set(emitting.threads) == {threading.get_ident()}

@@ -156,6 +156,22 @@ async def test_a_body_over_the_limit_is_413_and_stores_nothing(api, jp_serverapp
     assert server_store(jp_serverapp).get_session(session["id"]).message_count == 0
 
 
+async def test_json_nested_too_deeply_is_400_naming_the_problem(api):
+    session = await create(api)
+    body = b'{"role": "user", "content": ' + b"[" * 1000 + b"]" * 1000 + b"}"  # 2 KB
+    reply = await api("POST", f"sessions/{session['id']}/messages", raw=body)
+    assert reply.status == 400
+    assert "nested too deeply" in reply.data["message"]
+
+
+@pytest.mark.parametrize("path", ["sessions", "sessions/{id}"])
+async def test_an_offset_beyond_64_bit_integers_is_400_naming_it(api, path):
+    session = await create(api)
+    reply = await api("GET", path.format(id=session["id"]), params={"offset": str(2**63)})
+    assert reply.status == 400
+    assert "'offset' must be between" in reply.data["message"]
+
+
 # -- current session -------------------------------------------------------------------------
 
 

@@ -1,0 +1,108 @@
+"""The workspace file's schema, and the steps that bring an older file up to date.
+
+The schema's version is SQLite's ``PRAGMA user_version``. Version 1 is made by
+:func:`create_version_1`; ``STEPS[n]`` takes a file from version ``n + 1`` to
+``n + 2``. A new file is made as version 1 and then taken through every step, so the
+steps run on every new store as well as on old files, and there is one way to reach the
+latest schema. To change the schema:
+
+1. run ``tests/fixtures/make_workspace_fixture.py`` with the code *before* the change
+   and commit the file it makes (the tests open it with the new code);
+2. write one function ``def _to_version_N(conn)`` below and append it to ``STEPS``.
+
+A step runs inside the transaction :func:`migrate` opened, so it must not commit, and
+should keep writes of the previous version valid: a process of the previous
+codex-jupyter may still have the file open (add tables and columns with defaults,
+rather than renaming or dropping).
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable, Sequence
+
+from ..errors import StoreFormatError
+
+#: Written into the file header (``PRAGMA application_id``, bytes 68 to 71) so that a codex-jupyter store is
+#: recognised, even without SQLite, among other files.
+APPLICATION_ID = 0x43445853  # "CDXS"
+
+Step = Callable[[sqlite3.Connection], None]
+
+_VERSION_1 = """
+CREATE TABLE sessions (
+    id            TEXT PRIMARY KEY,
+    title         TEXT,
+    created_at    TEXT NOT NULL,
+    updated_at    TEXT NOT NULL,
+    message_count INTEGER NOT NULL DEFAULT 0
+);
+CREATE TABLE messages (
+    seq        INTEGER PRIMARY KEY AUTOINCREMENT,
+    session_id TEXT NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,
+    position   INTEGER NOT NULL,
+    id         TEXT NOT NULL,
+    role       TEXT NOT NULL CHECK (role IN ('user', 'assistant', 'system')),
+    content    TEXT NOT NULL,
+    timestamp  TEXT NOT NULL,
+    UNIQUE (session_id, position)
+);
+CREATE TABLE current_sessions (
+    scope      TEXT PRIMARY KEY,
+    session_id TEXT NOT NULL REFERENCES sessions(id) ON DELETE CASCADE
+)
+"""
+
+
+def create_version_1(conn: sqlite3.Connection) -> None:
+    """The schema of the first release: sessions, their messages (one row each), and current sessions."""
+    for statement in _VERSION_1.split(";"):
+        conn.execute(statement)
+    conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
+
+
+#: ``STEPS[n]`` takes a file from version ``n + 1`` to ``n + 2``.
+STEPS: tuple[Step, ...] = ()
+
+
+def latest_version(steps: Sequence[Step] = STEPS) -> int:
+    return 1 + len(steps)
+
+
+def user_version(conn: sqlite3.Connection) -> int:
+    return conn.execute("PRAGMA user_version").fetchone()[0]
+
+
+def migrate(conn: sqlite3.Connection, location: str, steps: Sequence[Step] = STEPS) -> None:
+    """Bring the file to the latest version (version 0: a new, empty file) in one transaction.
+
+    A file of a newer version is refused with ``StoreFormatError`` before anything is
+    written. The version is read again once the write lock is held, so of several
+    processes opening an old file at once, one migrates and the others find it done.
+    """
+    latest = latest_version(steps)
+    if _checked(user_version(conn), latest, location) == latest:
+        return  # the usual case: no write lock taken
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        version = _checked(user_version(conn), latest, location)
+        if version == 0:
+            create_version_1(conn)
+            version = 1
+        for step in steps[version - 1 :]:
+            step(conn)
+        conn.execute(f"PRAGMA user_version = {latest}")
+        conn.execute("COMMIT")
+    except BaseException:
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
+        raise
+
+
+def _checked(version: int, latest: int, location: str) -> int:
+    if version > latest:
+        raise StoreFormatError(
+            f"{location} uses store format {version}, newer than this codex-jupyter understands ({latest}); "
+            "upgrade codex-jupyter to open it"
+        )
+    return version
