@@ -5,9 +5,12 @@ parsed here, once, into :class:`SearchTerm`\\ s, so that no backend ever passes 
 text to its own query language: a query that SQLite's FTS5 or PostgreSQL's ``tsquery``
 would reject cannot reach them, and every backend agrees on what a query means.
 
-Words are compared as SQLite's ``unicode61`` tokenizer does: runs of letters and digits,
-case-folded, without diacritics. :func:`find_matches` implements that for the backends
-that search in Python (memory, notebook); the workspace file uses FTS5 itself.
+Words are compared as SQLite's ``unicode61`` tokenizer (``remove_diacritics 2``) does:
+runs of letters and digits, case-folded one character at a time, with the accents of Latin
+letters removed (``Café`` → ``cafe``, but ``Straße``, ``йогурт`` and ``άλφα`` keep their
+letters). :func:`find_matches` implements that for the backends that search in Python
+(memory, notebook); the workspace file uses FTS5 itself, and the two agree
+(``tests/test_search_query.py`` compares them letter by letter).
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ import unicodedata
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
 
 from .errors import InvalidInputError
@@ -28,7 +32,21 @@ MAX_LIMIT = 200
 SNIPPET_CHARS = 160
 ELLIPSIS = "…"
 
-_TOKEN = re.compile(r"[^\W_]+")
+
+def _latin_accents() -> frozenset[str]:
+    """The combining accents of Latin letters (``é`` is ``e`` + U+0301): the ones ``unicode61`` removes."""
+    letters = map(chr, (*range(0xC0, 0x250), *range(0x1E00, 0x1F00)))
+    return frozenset(
+        accent
+        for decomposed in (unicodedata.normalize("NFD", letter) for letter in letters)
+        if decomposed[0].isascii()
+        for accent in decomposed[1:]
+    )
+
+
+_LATIN_ACCENTS = _latin_accents()
+# Letters and digits; the accents of text typed decomposed ("e" + U+0301) stay inside a word, as in SQLite.
+_TOKEN = re.compile(rf"[^\W_](?:[^\W_]|[{''.join(sorted(_LATIN_ACCENTS))}])*")
 _QUERY_PART = re.compile(r'"([^"]*)"?|(\S+)')
 
 
@@ -73,9 +91,30 @@ class SearchHit:
 
 
 def fold(word: str) -> str:
-    """A word as the index keeps it: case-folded, without diacritics (``Café`` → ``cafe``)."""
-    decomposed = unicodedata.normalize("NFKD", word)
-    return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
+    """A word as the index keeps it: case-folded, Latin letters without accents (``Café`` → ``cafe``)."""
+    if word.isascii():
+        return word.lower()
+    return "".join(_fold_char(char) for char in word)
+
+
+@lru_cache(maxsize=4096)
+def _fold_char(char: str) -> str:
+    """One character as ``unicode61`` folds it.
+
+    Only an ASCII letter's accents go (``é`` → ``e``, ``ǖ`` → ``u``); other letters stay whole
+    (``й`` is not ``и``, and Greek keeps its accents), as in SQLite. Case folding is the simple,
+    one-character kind: Greek final sigma becomes sigma, but ``ß`` stays ``ß`` (full folding would
+    make it ``ss``, which the index never holds). A lone combining accent folds to nothing.
+    """
+    if char in _LATIN_ACCENTS:
+        return ""
+    decomposed = unicodedata.normalize("NFD", char)
+    if decomposed[0].isascii() and _LATIN_ACCENTS.issuperset(decomposed[1:]):
+        char = decomposed[0]
+    for folded in (char.casefold(), char.lower()):
+        if len(folded) == 1:
+            return folded
+    return char
 
 
 def tokens(text: str) -> Iterator[tuple[str, int, int]]:
