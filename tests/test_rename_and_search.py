@@ -106,3 +106,43 @@ def test_deleted_sessions_are_not_found(store):
     first, _ = add_conversation(store)
     store.delete_session(first.id)
     assert store.search("groupby") == []
+
+
+def test_the_best_matches_come_first(store):
+    session = store.create_session()
+    store.add_message(session.id, role="user", content="a longer message, with one groupby in it")
+    store.add_message(session.id, role="user", content="groupby, or groupby?")
+    hits = store.search("groupby")
+    assert [hit.snippet for hit in hits] == ["groupby, or groupby?", "a longer message, with one groupby in it"]
+    assert hits[0].rank > hits[1].rank
+
+
+def test_a_renamed_session_is_found_by_its_new_title_only(store):
+    session = store.create_session(title="pandas questions")
+    store.rename_session(session.id, "plotting questions")
+    assert store.search("pandas") == []
+    assert [(hit.session_id, hit.session_title) for hit in store.search("plotting")] == [
+        (session.id, "plotting questions")
+    ]
+
+
+def test_a_deleted_sessions_title_is_not_found(store):
+    session = store.create_session(title="pandas questions")
+    store.delete_session(session.id)
+    assert store.search("pandas") == []
+
+
+@pytest.mark.parametrize(
+    ("query", "content", "marked"),
+    [
+        ("STRASSE straße", "Die Straße ist lang, die STRASSE auch", ["STRASSE", "Straße"]),
+        ("ЙОГУРТ", "Купи йогурт", ["йогурт"]),
+        ("άλφα", "Άλφα και ωμέγα", ["Άλφα"]),
+        ("cafe", "un cafe\u0301 noir", ["cafe\u0301"]),
+    ],
+)
+def test_words_of_every_alphabet_are_found_whatever_their_case(store, query, content, marked):
+    session = store.create_session()
+    store.add_message(session.id, role="user", content=content)
+    [hit] = store.search(query)
+    assert sorted(hit.snippet[start:end] for start, end in hit.highlights) == sorted(marked)

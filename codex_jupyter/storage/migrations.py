@@ -19,7 +19,7 @@ rather than renaming or dropping).
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 
 from ..errors import StoreFormatError
 
@@ -61,8 +61,68 @@ def create_version_1(conn: sqlite3.Connection) -> None:
     conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
 
 
+#: How the full-text index splits and folds words: as :mod:`codex_jupyter.search` does in Python.
+TOKENIZER = "unicode61 remove_diacritics 2"
+
+_VERSION_2 = f"""
+CREATE VIRTUAL TABLE messages_fts USING fts5(
+    content, content = 'messages', content_rowid = 'seq', tokenize = '{TOKENIZER}'
+);
+CREATE TRIGGER messages_fts_insert AFTER INSERT ON messages BEGIN
+    INSERT INTO messages_fts (rowid, content) VALUES (new.seq, new.content);
+END;
+CREATE TRIGGER messages_fts_delete AFTER DELETE ON messages BEGIN
+    INSERT INTO messages_fts (messages_fts, rowid, content) VALUES ('delete', old.seq, old.content);
+END;
+CREATE TRIGGER messages_fts_update AFTER UPDATE OF content ON messages BEGIN
+    INSERT INTO messages_fts (messages_fts, rowid, content) VALUES ('delete', old.seq, old.content);
+    INSERT INTO messages_fts (rowid, content) VALUES (new.seq, new.content);
+END;
+CREATE VIRTUAL TABLE titles_fts USING fts5(title, session_id UNINDEXED, tokenize = '{TOKENIZER}');
+CREATE TRIGGER titles_fts_insert AFTER INSERT ON sessions WHEN new.title IS NOT NULL BEGIN
+    INSERT INTO titles_fts (title, session_id) VALUES (new.title, new.id);
+END;
+CREATE TRIGGER titles_fts_update AFTER UPDATE OF title ON sessions BEGIN
+    DELETE FROM titles_fts WHERE session_id = old.id;
+    INSERT INTO titles_fts (title, session_id) SELECT new.title, new.id WHERE new.title IS NOT NULL;
+END;
+CREATE TRIGGER titles_fts_delete AFTER DELETE ON sessions BEGIN
+    DELETE FROM titles_fts WHERE session_id = old.id;
+END;
+INSERT INTO messages_fts (messages_fts) VALUES ('rebuild');
+INSERT INTO titles_fts (title, session_id) SELECT title, id FROM sessions WHERE title IS NOT NULL;
+"""
+
+
+def _to_version_2(conn: sqlite3.Connection) -> None:
+    """Full-text search: FTS5 indexes of message contents and session titles, with what is stored already.
+
+    Triggers keep both indexes in step with every write, including those of a process of
+    version 1 that still has the file open: it writes the same tables, and SQLite runs the
+    triggers for it. Messages are indexed as an external-content table (the text is kept
+    once, in ``messages``), keyed by ``seq``, their ``INTEGER PRIMARY KEY``, which nothing
+    renumbers. Sessions have no such key (a ``VACUUM`` may renumber their rowids), and
+    titles are short, so ``titles_fts`` keeps its own copy, keyed by the session's id.
+    """
+    for statement in _statements(_VERSION_2):
+        conn.execute(statement)
+
+
+def _statements(script: str) -> Iterator[str]:
+    """The statements of ``script``, each ended by ``;`` (``executescript`` would commit the migration's transaction).
+
+    A trigger's body holds ``;`` too: :func:`sqlite3.complete_statement` tells where a statement really ends.
+    """
+    pending = ""
+    for line in script.splitlines(keepends=True):
+        pending += line
+        if sqlite3.complete_statement(pending):
+            yield pending
+            pending = ""
+
+
 #: ``STEPS[n]`` takes a file from version ``n + 1`` to ``n + 2``.
-STEPS: tuple[Step, ...] = ()
+STEPS: tuple[Step, ...] = (_to_version_2,)
 
 
 def latest_version(steps: Sequence[Step] = STEPS) -> int:

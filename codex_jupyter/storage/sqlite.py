@@ -37,7 +37,8 @@ from ..events import ChangeKind, StoreChange
 from ..files import FILE_MODE, create_private_file, make_private_folders, storage_error
 from ..locations import is_own_location
 from ..models import ChatMessage
-from . import migrations
+from ..search import SearchHit, SearchTerm
+from . import fulltext, migrations
 from .base import SessionRecord
 from .workspace_path import Found, identify, refusal, workspace_path
 
@@ -133,6 +134,7 @@ class SQLiteBackend:
         self._session_ids = {row[0] for row in self._conn.execute("SELECT id FROM sessions")}
         self._last_seq = self._conn.execute("SELECT coalesce(max(seq), 0) FROM messages").fetchone()[0]
         self._current = dict(self._conn.execute("SELECT scope, session_id FROM current_sessions").fetchall())
+        self._titles = self._read_titles()
         self._external: list[StoreChange] = []
         self._after_commit: list[Callable[[], None]] = []
 
@@ -293,6 +295,10 @@ class SQLiteBackend:
             ).fetchall()
         return [_message(row) for row in rows]
 
+    def search(self, terms: tuple[SearchTerm, ...], limit: int, session_id: str | None) -> list[SearchHit]:
+        with self._access():
+            return fulltext.search(self._conn, terms, limit, session_id)
+
     def get_current(self, scope: str) -> SessionRecord | None:
         with self._access():
             row = self._conn.execute(
@@ -310,6 +316,7 @@ class SQLiteBackend:
             (record.id, record.title, record.created_at.isoformat(), record.updated_at.isoformat(), 0),
         )
         self._after_commit.append(lambda: self._session_ids.add(record.id))
+        self._after_commit.append(lambda: self._titles.__setitem__(record.id, record.title))
 
     def append_message(self, session_id: str, message: ChatMessage) -> None:
         timestamp = message.timestamp.isoformat()
@@ -324,6 +331,12 @@ class SQLiteBackend:
         ).lastrowid
         self._after_commit.append(lambda: setattr(self, "_last_seq", seq))
 
+    def rename_session(self, session_id: str, title: str, updated_at: datetime) -> None:
+        self._conn.execute(
+            "UPDATE sessions SET title = ?, updated_at = ? WHERE id = ?", (title, updated_at.isoformat(), session_id)
+        )
+        self._after_commit.append(lambda: self._titles.__setitem__(session_id, title))
+
     def delete_session(self, session_id: str) -> list[str]:
         scopes = [
             row[0]
@@ -333,6 +346,7 @@ class SQLiteBackend:
 
         def forget() -> None:
             self._session_ids.discard(session_id)
+            self._titles.pop(session_id, None)
             for scope in scopes:
                 self._current.pop(scope, None)
 
@@ -393,7 +407,24 @@ class SQLiteBackend:
             if current.get(scope) != self._current.get(scope)
         ]
         self._session_ids, self._current = ids, current
+        found += self._take_renames()
         self._external.extend(found)
+
+    # Renames are diffed apart from the rest: by title, for the sessions this connection already knew.
+
+    def _read_titles(self) -> dict[str, str | None]:
+        return dict(self._conn.execute("SELECT id, title FROM sessions ORDER BY rowid").fetchall())
+
+    def _take_renames(self) -> list[StoreChange]:
+        """``SESSION_RENAMED`` for each known session whose title another process changed."""
+        titles = self._read_titles()
+        renamed = [
+            StoreChange(ChangeKind.SESSION_RENAMED, session_id, external=True)
+            for session_id, title in titles.items()
+            if session_id in self._titles and self._titles[session_id] != title
+        ]
+        self._titles = titles
+        return renamed
 
     def close(self) -> None:
         with self._lock:
