@@ -15,6 +15,7 @@ from jupyter_server.auth.decorator import authorized
 from tornado import web
 
 from ..models import ChatMessage, ChatSession
+from ..search import MAX_LIMIT
 from .base import StoreHandler
 
 if TYPE_CHECKING:
@@ -22,6 +23,8 @@ if TYPE_CHECKING:
 
 #: Messages returned by ``GET sessions/{id}`` when no ``limit`` is given, and the most one request returns.
 DEFAULT_PAGE, MAX_PAGE = 100, 1000
+#: Hits returned by ``GET search`` when no ``limit`` is given (the most is :data:`~codex_jupyter.search.MAX_LIMIT`).
+DEFAULT_HITS = 20
 
 
 def text_field(data: dict[str, Any], name: str) -> str:
@@ -89,6 +92,14 @@ class SessionHandler(StoreHandler):
 
     @web.authenticated
     @authorized
+    async def patch(self, session_id: str) -> None:
+        """Rename: ``{"title"}``, trimmed, 1 to 200 characters; the session's summary comes back."""
+        title = self.body(required=("title",))["title"]
+        session = await self.call(lambda store: store.rename_session(session_id, title))
+        self.write_json(session.to_dict(include_messages=False))
+
+    @web.authenticated
+    @authorized
     async def delete(self, session_id: str) -> None:
         await self.call(lambda store: store.delete_session(session_id))
         self.set_status(204)
@@ -131,10 +142,25 @@ class CurrentHandler(StoreHandler):
         self.write_json(current_session_json(scope, await self.call(set_current)))
 
 
+class SearchHandler(StoreHandler):
+    @web.authenticated
+    @authorized
+    async def get(self) -> None:
+        """The messages and titles matching ``q``, best first: ``{"hits": [...]}``."""
+        query = self.get_query_argument("q", None)
+        if query is None:
+            raise web.HTTPError(400, "missing query parameter 'q' (the words to look for)")
+        limit = self.int_argument("limit", DEFAULT_HITS, minimum=1, maximum=MAX_LIMIT)
+        session_id = self.get_query_argument("session_id", None)
+        hits = await self.call(lambda store: store.search(query, limit=limit, session_id=session_id))
+        self.write_json({"hits": [hit.to_dict() for hit in hits]})
+
+
 _ID = r"(?P<session_id>[^/]+)"
 handlers: list[tuple[str, type[StoreHandler]]] = [
     (r"/codex/api/sessions/?", SessionsHandler),
     (rf"/codex/api/sessions/{_ID}/?", SessionHandler),
     (rf"/codex/api/sessions/{_ID}/messages/?", MessagesHandler),
     (r"/codex/api/current/?", CurrentHandler),
+    (r"/codex/api/search/?", SearchHandler),
 ]

@@ -175,3 +175,30 @@ async def test_changes_are_announced_on_the_servers_event_loop_thread(api, subsc
     await next_event(lambda e: e["kind"] == "session_created" and e["external"])
     jp_serverapp.event_logger.remove_handler(emitting)
     assert emitting.threads and set(emitting.threads) == {threading.get_ident()}
+
+
+async def test_a_rename_through_rest_is_announced_without_the_title(api, subscribe):
+    next_event = await subscribe()
+    session = (await api("POST", "sessions")).data
+    await api("PATCH", f"sessions/{session['id']}", {"title": "private title"})
+    event = await next_event(lambda e: e["kind"] == "session_renamed")
+    assert (event["session_id"], event["external"]) == (session["id"], False)
+    assert "private title" not in json.dumps(event)
+
+
+async def test_a_rename_in_a_notebook_kernel_is_announced_and_seen_through_rest(start_notebook_kernel, subscribe, api):
+    notebook_kernel, next_event = await start_notebook_kernel(), await subscribe()
+    session_id = await notebook_kernel.run("print(store.create_session(title='before').id)")
+    await next_event(lambda e: e["kind"] == "session_created")  # a session renamed before the server saw it is new
+    await notebook_kernel.run("%codex_rename after the rename")
+    event = await next_event(lambda e: e["kind"] == "session_renamed")
+    assert (event["session_id"], event["external"]) == (session_id, True)
+    assert (await api("GET", f"sessions/{session_id}")).data["title"] == "after the rename"
+
+
+async def test_a_message_said_in_a_notebook_kernel_is_found_by_search_through_rest(start_notebook_kernel, api):
+    notebook_kernel = await start_notebook_kernel()
+    await notebook_kernel.run("%%codex_say\nWhy does my groupby drop NaN keys?")
+    message_id = await notebook_kernel.run("print(store.get_current_session().messages[-1].id)")
+    hits = (await api("GET", "search", params={"q": "groupby nan"})).data["hits"]
+    assert [(hit["message_id"], hit["highlights"]) for hit in hits] == [(message_id, [[12, 19], [25, 28]])]
