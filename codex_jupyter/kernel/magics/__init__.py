@@ -12,10 +12,18 @@ from .base import CodexMagics, complete_session_ids
 from .chat import ChatMagics
 from .export import ExportMagics
 from .messages import MessageMagics
+from .search import SearchMagics
 from .sessions import SessionMagics
 from .store import StoreMagics
 
-MAGIC_CLASSES: tuple[type[CodexMagics], ...] = (SessionMagics, MessageMagics, ExportMagics, StoreMagics, ChatMagics)
+MAGIC_CLASSES: tuple[type[CodexMagics], ...] = (
+    SessionMagics,
+    MessageMagics,
+    SearchMagics,
+    ExportMagics,
+    StoreMagics,
+    ChatMagics,
+)
 #: Magics whose argument is a session id, completed with Tab.
 COMPLETED = ("%codex_use", "%codex_show")
 

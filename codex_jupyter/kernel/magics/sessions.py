@@ -83,6 +83,20 @@ class SessionMagics(CodexMagics):
             self.store.set_current_session(session.id)
         show(f"Current session: {describe(session)}.")
 
+    @magic_arguments()
+    @argument("title", nargs="+", help="the new title (1 to 200 characters; quotes are not needed)")
+    @argument("--id", dest="session_id", help="id of the session, or a unique start of it; default: the current one")
+    @line_magic
+    def codex_rename(self, line: str) -> None:
+        """Give the current session (or ``--id``'s) a new title; every client sees the change."""
+        args = parse_arguments(self.codex_rename, line)
+        with self.user_errors():
+            session = self.find_session(args.session_id) if args.session_id else self.store.get_current_session()
+            if session is None:
+                raise UsageError("There is no current session to rename: start one with %codex_new, or give --id.")
+            renamed = self.store.rename_session(session.id, " ".join(args.title))
+        show(f"Renamed session {describe(renamed)}.")
+
     @line_magic
     def codex_clear(self, line: str) -> None:
         """Remove the current session and its messages from storage; afterwards there is no current session."""
