@@ -16,13 +16,13 @@ import os
 import statistics
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Sequence
 from datetime import datetime, timezone
 from pathlib import Path
 
 from codex_jupyter import ChatMessage, ChatSession, open_store
 from codex_jupyter.models import new_id
-from codex_jupyter.storage import SessionRecord, SQLiteBackend
+from codex_jupyter.storage import SessionRecord, SQLiteBackend, migrations
 
 from .report import latencies, ms, percentile, table
 
@@ -68,9 +68,20 @@ def _session_json(session_id: str, count: int) -> dict:
 # -- filling a workspace file quickly --------------------------------------------------------
 
 
-def fill_workspace(path: Path, sessions: int, messages_per_session: int) -> None:
-    """Write fixtures through the backend protocol in one transaction (one fsync, not one per message)."""
-    backend = SQLiteBackend(path)
+def fill_workspace(
+    path: Path,
+    sessions: int,
+    messages_per_session: int,
+    *,
+    contents: Iterator[str] | None = None,
+    steps: Sequence[migrations.Step] = migrations.STEPS,
+) -> None:
+    """Write fixtures through the backend protocol in one transaction (one fsync, not one per message).
+
+    Every message is ``CONTENT`` unless ``contents`` gives each its text; ``steps`` are the
+    schema migrations to make the file with (fewer: a file of an earlier version).
+    """
+    backend = SQLiteBackend(path, steps=steps)
     now = datetime.now(timezone.utc)
     with backend.transaction():
         for _ in range(sessions):
@@ -78,7 +89,8 @@ def fill_workspace(path: Path, sessions: int, messages_per_session: int) -> None
             backend.create_session(record)
             backend.set_current(SCOPE, record.id)
             for _ in range(messages_per_session):
-                backend.append_message(record.id, ChatMessage(new_id(), "user", CONTENT, now))
+                content = CONTENT if contents is None else next(contents)
+                backend.append_message(record.id, ChatMessage(new_id(), "user", content, now))
     backend.close()
 
 
