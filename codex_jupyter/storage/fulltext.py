@@ -7,7 +7,8 @@ words), ``"..."*`` for a prefix, and the terms side by side, which FTS5 reads as
 FTS5 cannot reject what it receives.
 
 Hits are ranked by ``bm25()``, negated so that higher is better. FTS5 sorts its matches
-itself, so only the best ``limit`` rows are read and marked up. The matched words are found
+itself, so only the best ``limit`` rows are read and marked up; the best messages and the
+best titles, each scored in its own index, are then merged by that score. The matched words are found
 by FTS5's ``highlight()``, between two private-use characters that are then taken out and
 turned into offsets: in C, ten times cheaper than matching the text again in Python (see
 ``benchmarks/search.py``). A text that holds those characters itself is matched in Python

@@ -61,7 +61,8 @@ def create_version_1(conn: sqlite3.Connection) -> None:
     conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
 
 
-#: How the full-text index splits and folds words: as :mod:`codex_jupyter.search` does in Python.
+#: How the full-text indexes split and fold words, as :mod:`codex_jupyter.search` does in Python. It is written
+#: into the file by version 2: another tokenizer would need a step that rebuilds both indexes.
 TOKENIZER = "unicode61 remove_diacritics 2"
 
 _VERSION_2 = f"""
