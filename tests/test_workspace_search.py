@@ -10,7 +10,7 @@ from pathlib import Path
 
 from codex_jupyter import ChangeKind, SessionStore, open_store
 from codex_jupyter.search import parse_query
-from codex_jupyter.storage.fulltext import fts_query
+from codex_jupyter.storage.fulltext import CLOSE, OPEN, fts_query
 from codex_jupyter.storage.sqlite import SQLiteBackend
 
 FIXTURES = Path(__file__).with_name("fixtures")
@@ -102,3 +102,12 @@ def test_a_session_created_and_renamed_elsewhere_between_two_looks_is_announced_
         other.rename_session(session.id, "second title")
         kinds = [(c.kind, c.session_id) for c in store.poll() if c.kind is not ChangeKind.CURRENT_CHANGED]
         assert kinds == [(ChangeKind.SESSION_CREATED, session.id)]
+
+
+def test_a_message_holding_the_highlight_markers_itself_is_still_marked_right(workspace_file):
+    with open_store(workspace_file) as store:
+        session = store.create_session()
+        store.add_message(session.id, role="user", content=f"{OPEN}x{CLOSE} a groupby {OPEN}")
+        [hit] = store.search("groupby")
+    assert [hit.snippet[start:end] for start, end in hit.highlights] == ["groupby"]
+    assert hit.snippet == f"{OPEN}x{CLOSE} a groupby {OPEN}"
