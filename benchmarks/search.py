@@ -3,7 +3,7 @@
 The text: 100,000 messages (10,000 with ``--quick``) in sessions of 100, each of 20 to 200
 words (uniformly), drawn from a fixed vocabulary of 30,000 words with a Zipf distribution
 (the n-th most frequent word is used in proportion to 1/n, as in natural language): about
-300 real English and programming words at the top, generated pseudo-words in the long tail,
+250 real English and programming words at the top, generated pseudo-words in the long tail,
 some capitals and punctuation. Each query is different: two words of rank 50 to 2,000 (the
 words people search for, not "the"), or the first four letters of one such word and ``*``.
 Search is timed through ``SessionStore.search`` (parse, FTS5, snippets: what a user waits
@@ -57,7 +57,7 @@ instance attribute property decorator generator iterator exception raise catch w
 print format regex pattern match search replace split strip encode decode unicode bytes read write open close
 save load export chart matplotlib seaborn scikit learn train fit predict score feature features target
 accuracy loss batch epoch tensor gpu cpu vector matrix linear regression cluster sample random seed
-""".split()  # noqa: SIM905 (a paragraph reads better than 300 quoted words)
+""".split()  # noqa: SIM905 (a paragraph reads better than 250 quoted words)
 _SYLLABLES = [c + v for c, v in product("bcdfghklmnprstvz", "aeiou")] + ["qu", "th", "sh", "ch", "st"]
 
 
