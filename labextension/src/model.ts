@@ -12,7 +12,7 @@ import { Event } from '@jupyterlab/services';
 import { IDisposable } from '@lumino/disposable';
 import { ISignal, Signal } from '@lumino/signaling';
 
-import { ApiError, CodexApi, IMessage, IMessagePage, ISessionSummary, MAX_PAGE, Role, storeChange } from './api';
+import { ApiError, ICodexApi, IMessage, IMessagePage, ISessionSummary, MAX_PAGE, Role, storeChange } from './api';
 import { Coalescer } from './coalescer';
 
 /** Sessions listed, and messages loaded, per request. */
@@ -26,7 +26,7 @@ export type TranscriptChange =
 
 export class ChatModel implements IDisposable {
   constructor(
-    private readonly _api: CodexApi,
+    private readonly _api: ICodexApi,
     private readonly _events: Event.IManager
   ) {
     _events.stream.connect(this._onEvent, this);
@@ -201,7 +201,7 @@ export class ChatModel implements IDisposable {
 
   private async _syncSessions(): Promise<void> {
     try {
-      const page = await this._api.listSessions(this._sessionLimit);
+      const page = await this._api.listSessions(0, this._sessionLimit);
       this._sessions = page.sessions;
       this._totalSessions = page.total;
       this._sessionsChanged.emit();
