@@ -56,13 +56,74 @@ describe('listing sessions', () => {
     expect(model.hasMoreSessions).toBe(true);
   });
 
-  it('lists the next 100 sessions on request', async () => {
-    api.addSessions(150);
+  it('fetches the next page from where the list ends, keeping the sessions it has', async () => {
+    api.addSessions(250);
     await model.refresh();
-    model.showMoreSessions();
-    await settled();
+    api.requests.length = 0;
+    await model.showMoreSessions();
+    await model.showMoreSessions();
+    expect(api.requests).toEqual(['listSessions 100 100', 'listSessions 200 100']);
     expect(model.sessions.map(session => session.title)).toEqual(api.titles);
-    expect(model.hasMoreSessions).toBe(false);
+  });
+
+  it('lists every session, past the 1,000 one request can return', async () => {
+    api.addSessions(1200);
+    await model.refresh();
+    while (model.hasMoreSessions) {
+      await model.showMoreSessions();
+    }
+    expect(model.sessions.map(session => session.title)).toEqual(api.titles);
+    expect(model.error).toBeNull();
+  });
+
+  it('counts the sessions that exist, listed or not', async () => {
+    api.addSessions(1200);
+    await model.refresh();
+    expect([model.sessions.length, model.totalSessions]).toEqual([100, 1200]);
+  });
+
+  it('re-reads the sessions it lists when one changes, in requests of at most 1,000', async () => {
+    const ids = api.addSessions(1200);
+    await model.refresh();
+    for (let n = 0; n < 11; n++) {
+      await model.showMoreSessions();
+    }
+    api.requests.length = 0;
+    api.addMessages(ids[0], 1);
+    events.announce('message_added', ids[0]);
+    await settled();
+    expect(api.requests).toEqual(['listSessions 0 1000', 'listSessions 1000 200']);
+    expect(model.sessions.map(session => session.title)).toEqual(api.titles);
+  });
+
+  it('lists a session once when the list moves between two of its pages', async () => {
+    api.addSessions(1200);
+    await model.refresh();
+    for (let n = 0; n < 11; n++) {
+      await model.showMoreSessions();
+    }
+    api.onAnswer = request => {
+      if (request === 'listSessions 1000 200') {
+        api.addSession('created between two pages'); // every session moves one place down
+      }
+    };
+    events.announce('session_created');
+    await settled();
+    const ids = model.sessions.map(session => session.id);
+    expect(new Set(ids).size).toBe(ids.length);
+  });
+
+  it('re-reads the whole list next time when a re-read failed', async () => {
+    const ids = api.addSessions(150);
+    await model.refresh();
+    api.failNext('listSessions', new ApiError('Cannot reach the Jupyter server. Is it still running?'));
+    api.addMessages(ids[0], 1); // moves to the top
+    events.announce('message_added', ids[0]);
+    await settled();
+    api.requests.length = 0;
+    await model.showMoreSessions();
+    expect(api.requests).toEqual(['listSessions 0 200']);
+    expect(model.sessions.map(session => session.title)).toEqual(api.titles);
   });
 
   it('lists a session created elsewhere when its event arrives', async () => {
