@@ -141,7 +141,10 @@ export class SessionList extends Widget {
 
   private _setTabStop(target: HTMLElement | undefined): void {
     for (const item of this._items) {
-      item.tabIndex = item === target ? 0 : -1;
+      const tabIndex = item === target ? 0 : -1;
+      if (item.tabIndex !== tabIndex) {
+        item.tabIndex = tabIndex;
+      }
     }
   }
 
@@ -206,6 +209,7 @@ namespace Private {
     const item = document.createElement('li');
     item.className = ITEM_CLASS;
     item.setAttribute('role', 'option');
+    item.tabIndex = -1; // focusable by the arrow keys; the list's one tab stop gets 0
     item.dataset.id = session.id;
     const title = document.createElement('div');
     title.className = 'codex-SessionList-title';
