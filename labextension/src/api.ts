@@ -53,19 +53,29 @@ export class ApiError extends Error {
   }
 }
 
-/** A small typed client of the REST API; every method throws {@link ApiError} on failure. */
-export class CodexApi {
+/** What the sidebar asks of the server; every method rejects with {@link ApiError} on failure. */
+export interface ICodexApi {
+  /** Summaries from position `offset` of the most-recently-updated-first list, at most `limit`. */
+  listSessions(offset: number, limit: number): Promise<ISessionPage>;
+  createSession(title?: string | null): Promise<ISessionSummary>;
+  /** Messages from `offset` on (a negative offset counts from the end), at most `limit`. */
+  getSession(id: string, offset: number, limit: number): Promise<IMessagePage>;
+  deleteSession(id: string): Promise<void>;
+  addMessage(id: string, role: Role, content: string): Promise<IMessage>;
+}
+
+/** A small typed client of the REST API. */
+export class CodexApi implements ICodexApi {
   constructor(private readonly _settings: ServerConnection.ISettings = ServerConnection.makeSettings()) {}
 
-  listSessions(limit: number): Promise<ISessionPage> {
-    return this._request(['sessions'], { method: 'GET' }, { offset: 0, limit });
+  listSessions(offset: number, limit: number): Promise<ISessionPage> {
+    return this._request(['sessions'], { method: 'GET' }, { offset, limit });
   }
 
   createSession(title: string | null = null): Promise<ISessionSummary> {
     return this._request(['sessions'], { method: 'POST', body: JSON.stringify({ title }) });
   }
 
-  /** Messages from `offset` on (a negative offset counts from the end), at most `limit`. */
   getSession(id: string, offset: number, limit: number): Promise<IMessagePage> {
     return this._request(['sessions', id], { method: 'GET' }, { offset, limit });
   }

@@ -34,6 +34,13 @@ function isToday(date: Date): boolean {
   return date.toDateString() === new Date().toDateString();
 }
 
+const integer = new Intl.NumberFormat();
+
+/** "Showing 200 of 1,200 sessions", numbers in the user's locale. */
+export function sessionsShown(shown: number, total: number): string {
+  return `Showing ${integer.format(shown)} of ${integer.format(total)} sessions`;
+}
+
 /** "1 message", "3 messages". */
 export function messageCount(count: number): string {
   return `${count} ${count === 1 ? 'message' : 'messages'}`;

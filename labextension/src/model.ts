@@ -6,16 +6,30 @@
  * it affects through the REST API. A transcript only ever grows at its end, so catching up is
  * one request for the messages after the last one known, and the absolute `offset` of every
  * page tells exactly which of its messages are new, whatever else happened meanwhile.
+ *
+ * The session list is read page by page: "show more" asks for the page after the last session
+ * listed, so any number of sessions can be reached, while a change (which may move any session
+ * to the top) re-reads the sessions listed, in as few requests as the server allows.
  */
 
 import { Event } from '@jupyterlab/services';
 import { IDisposable } from '@lumino/disposable';
 import { ISignal, Signal } from '@lumino/signaling';
 
-import { ApiError, CodexApi, IMessage, IMessagePage, ISessionSummary, MAX_PAGE, Role, storeChange } from './api';
+import {
+  ApiError,
+  ICodexApi,
+  IMessage,
+  IMessagePage,
+  ISessionPage,
+  ISessionSummary,
+  MAX_PAGE,
+  Role,
+  storeChange
+} from './api';
 import { Coalescer } from './coalescer';
 
-/** Sessions listed, and messages loaded, per request. */
+/** Sessions listed at first and added by each "show more", and messages loaded per request. */
 const PAGE = 100;
 
 /** How the transcript changed: another session (or none) opened, or messages loaded at one end. */
@@ -26,7 +40,7 @@ export type TranscriptChange =
 
 export class ChatModel implements IDisposable {
   constructor(
-    private readonly _api: CodexApi,
+    private readonly _api: ICodexApi,
     private readonly _events: Event.IManager
   ) {
     _events.stream.connect(this._onEvent, this);
@@ -37,8 +51,13 @@ export class ChatModel implements IDisposable {
     return this._sessions;
   }
 
+  /** How many sessions exist, listed or not. */
+  get totalSessions(): number {
+    return this._totalSessions;
+  }
+
   get hasMoreSessions(): boolean {
-    return this._sessions.length < this._totalSessions && this._sessionLimit < MAX_PAGE;
+    return this._sessions.length < this._totalSessions;
   }
 
   /** The id of the open session, from the moment it is asked for. */
@@ -99,7 +118,7 @@ export class ChatModel implements IDisposable {
     await this._act('Could not start a session.', async () => {
       this._show((await this._api.createSession()).id);
     });
-    void this._sessionSync.request();
+    void this._relist();
   }
 
   async deleteSession(id: string): Promise<void> {
@@ -109,7 +128,7 @@ export class ChatModel implements IDisposable {
         this._show(null);
       }
     });
-    void this._sessionSync.request();
+    void this._relist();
   }
 
   /**
@@ -148,9 +167,10 @@ export class ChatModel implements IDisposable {
     });
   }
 
-  showMoreSessions(): void {
-    this._sessionLimit = Math.min(this._sessionLimit + PAGE, MAX_PAGE);
-    void this._sessionSync.request();
+  /** List the next page of sessions; resolves once it is listed. */
+  showMoreSessions(): Promise<void> {
+    this._wantedSessions += PAGE;
+    return this._sessionSync.request();
   }
 
   dismissError(): void {
@@ -172,7 +192,7 @@ export class ChatModel implements IDisposable {
     if (!change || !this._following || change.kind === 'current_changed') {
       return;
     }
-    void this._sessionSync.request();
+    void this._relist();
     if (change.session_id === this._openId) {
       if (change.kind === 'session_deleted') {
         this._show(null);
@@ -196,18 +216,55 @@ export class ChatModel implements IDisposable {
   }
 
   private async _catchUp(): Promise<void> {
-    await Promise.all([this._sessionSync.request(), this._transcriptSync.request()]);
+    await Promise.all([this._relist(), this._transcriptSync.request()]);
   }
 
+  /** The list may have changed anywhere: read again the sessions listed. */
+  private _relist(): Promise<void> {
+    this._listStale = true;
+    return this._sessionSync.request();
+  }
+
+  /** Re-read the sessions listed if the list changed, else list those asked for and not listed yet. */
   private async _syncSessions(): Promise<void> {
+    const stale = this._listStale;
+    this._listStale = false; // a change from now on asks for another run, which re-reads
+    const from = stale ? 0 : this._sessions.length;
+    if (!stale && from >= Math.min(this._wantedSessions, this._totalSessions)) {
+      return;
+    }
     try {
-      const page = await this._api.listSessions(this._sessionLimit);
-      this._sessions = page.sessions;
-      this._totalSessions = page.total;
+      const { sessions, total } = await this._readSessions(from, this._wantedSessions);
+      // A session that moved down between two pages comes twice: list it once, where first seen.
+      const listed = stale ? [] : [...this._sessions];
+      const seen = new Set(listed.map(session => session.id));
+      for (const session of sessions) {
+        if (!seen.has(session.id)) {
+          seen.add(session.id);
+          listed.push(session);
+        }
+      }
+      this._sessions = listed;
+      this._totalSessions = total;
       this._sessionsChanged.emit();
     } catch (error) {
+      if (stale) {
+        this._listStale = true; // still to be re-read
+      }
       this._fail('Could not list the sessions.', error);
     }
+  }
+
+  /** The sessions at positions `from` to `to` (or the end), in as few requests as the server allows. */
+  private async _readSessions(from: number, to: number): Promise<{ sessions: ISessionSummary[]; total: number }> {
+    const sessions: ISessionSummary[] = [];
+    let page: ISessionPage;
+    do {
+      const offset = from + sessions.length;
+      page = await this._api.listSessions(offset, Math.min(to - offset, MAX_PAGE));
+      sessions.push(...page.sessions);
+    } while (page.sessions.length === page.limit && from + sessions.length < to);
+    return { sessions, total: page.total };
   }
 
   /** Load the open session's latest page, or once loaded, every message after the last one known. */
@@ -284,7 +341,8 @@ export class ChatModel implements IDisposable {
   private _isDisposed = false;
   private _sessions: ISessionSummary[] = [];
   private _totalSessions = 0;
-  private _sessionLimit = PAGE;
+  private _wantedSessions = PAGE;
+  private _listStale = true;
   private _openId: string | null = null;
   private _session: ISessionSummary | null = null;
   private _messages: IMessage[] = [];

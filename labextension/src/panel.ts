@@ -44,7 +44,7 @@ export class CodexPanel extends SidePanel {
     (this.layout as PanelLayout).addWidget(new ErrorLine(_model));
     // The sections are laid out by Lumino, which does not notice the error line taking or giving
     // back room: lay them out again.
-    _model.errorChanged.connect(() => sections.update());
+    _model.errorChanged.connect(() => sections.update(), this);
 
     _model.transcriptChanged.connect(this._onTranscriptChanged, this);
     this._onTranscriptChanged(_model, { type: 'reset' });

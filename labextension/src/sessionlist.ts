@@ -1,15 +1,20 @@
 /**
- * The list of sessions, most recently updated first: click or Enter opens one.
+ * The list of sessions, most recently updated first: click or Enter opens one. Below it, when
+ * not all are listed, how many are, and a button to list more.
  *
  * The list is one tab stop (arrow keys, Home and End move within it), as a listbox should be:
  * with a hundred sessions, tabbing through each would be a chore.
+ *
+ * It may hold thousands of items, and every change re-reads the list: so an item is built once
+ * per version of its session and kept, and the DOM is only touched where the order changed
+ * ("show more" appends a page; a session updated elsewhere moves one item to the top).
  */
 
 import { Message } from '@lumino/messaging';
 import { Widget } from '@lumino/widgets';
 
 import { ISessionSummary } from './api';
-import { messageCount, sessionLabel, timeElement } from './format';
+import { messageCount, sessionLabel, sessionsShown, timeElement } from './format';
 import { ChatModel, TranscriptChange } from './model';
 
 const ITEM_CLASS = 'codex-SessionList-item';
@@ -23,9 +28,12 @@ export class SessionList extends Widget {
     this._list.setAttribute('aria-label', 'Chat sessions');
     this._empty.className = 'codex-SessionList-empty';
     this._empty.textContent = 'No sessions yet. Start one with New Session, or just send a message.';
+    this._count.className = 'codex-SessionList-count';
     this._more.className = 'codex-SessionList-more jp-Button jp-mod-minimal';
     this._more.textContent = 'Show more sessions';
-    this.node.append(this._list, this._empty, this._more);
+    this._footer.className = 'codex-SessionList-footer';
+    this._footer.append(this._count, this._more);
+    this.node.append(this._list, this._empty, this._footer);
     _model.sessionsChanged.connect(this._render, this);
     _model.transcriptChanged.connect(this._onTranscriptChanged, this);
     this._render();
@@ -62,12 +70,52 @@ export class SessionList extends Widget {
   private _render(): void {
     const focused = this._items.find(item => item === document.activeElement)?.dataset.id;
     const sessions = this._model.sessions;
-    this._list.replaceChildren(...sessions.map(session => Private.item(session)));
+    this._place(sessions.map(session => this._itemOf(session)));
     this._empty.hidden = sessions.length > 0;
-    this._more.hidden = !this._model.hasMoreSessions;
+    this._footer.hidden = !this._model.hasMoreSessions;
+    this._count.textContent = sessionsShown(sessions.length, this._model.totalSessions);
     this._markOpen();
-    // The focused item was replaced: focus the new one of the same session, so keyboard users stay put.
+    // The focused item was moved or replaced: focus the same session's, so keyboard users stay put.
     this._items.find(item => item.dataset.id === focused)?.focus();
+  }
+
+  /** The item showing `session` as it is now: the one already built if the session has not changed since. */
+  private _itemOf(session: ISessionSummary): HTMLElement {
+    const day = new Date().toDateString(); // an item built on another day may show a time of day as today's
+    const built = this._built.get(session.id);
+    if (
+      built?.day === day &&
+      built.session.title === session.title &&
+      built.session.updated_at === session.updated_at &&
+      built.session.message_count === session.message_count
+    ) {
+      return built.item;
+    }
+    const item = Private.item(session);
+    this._built.set(session.id, { session, day, item });
+    return item;
+  }
+
+  /** Make `items` the list's children, in order, moving only those out of place. */
+  private _place(items: HTMLElement[]): void {
+    const list = this._list;
+    const listed = new Set(items);
+    for (const item of this._items) {
+      if (!listed.has(item)) {
+        item.remove();
+      }
+    }
+    for (const [id, built] of this._built) {
+      if (!listed.has(built.item)) {
+        this._built.delete(id);
+      }
+    }
+    items.forEach((item, index) => {
+      const current = list.children[index];
+      if (current !== item) {
+        list.insertBefore(item, current ?? null);
+      }
+    });
   }
 
   private _onTranscriptChanged(_: ChatModel, change: TranscriptChange): void {
@@ -80,7 +128,10 @@ export class SessionList extends Widget {
   private _markOpen(): void {
     const open = this._model.openId;
     for (const item of this._items) {
-      item.setAttribute('aria-selected', String(item.dataset.id === open));
+      const selected = String(item.dataset.id === open);
+      if (item.getAttribute('aria-selected') !== selected) {
+        item.setAttribute('aria-selected', selected);
+      }
     }
     if (!this._list.contains(document.activeElement)) {
       const items = this._items;
@@ -90,13 +141,16 @@ export class SessionList extends Widget {
 
   private _setTabStop(target: HTMLElement | undefined): void {
     for (const item of this._items) {
-      item.tabIndex = item === target ? 0 : -1;
+      const tabIndex = item === target ? 0 : -1;
+      if (item.tabIndex !== tabIndex) {
+        item.tabIndex = tabIndex;
+      }
     }
   }
 
   private _onClick(event: MouseEvent): void {
     if (event.target === this._more) {
-      this._model.showMoreSessions();
+      void this._model.showMoreSessions();
       return;
     }
     const item = (event.target as HTMLElement).closest<HTMLElement>(`.${ITEM_CLASS}`);
@@ -143,6 +197,9 @@ export class SessionList extends Widget {
 
   private readonly _list = document.createElement('ul');
   private readonly _empty = document.createElement('p');
+  private readonly _built = new Map<string, { session: ISessionSummary; day: string; item: HTMLElement }>();
+  private readonly _footer = document.createElement('div');
+  private readonly _count = document.createElement('p');
   private readonly _more = document.createElement('button');
 }
 
@@ -152,6 +209,7 @@ namespace Private {
     const item = document.createElement('li');
     item.className = ITEM_CLASS;
     item.setAttribute('role', 'option');
+    item.tabIndex = -1; // focusable by the arrow keys; the list's one tab stop gets 0
     item.dataset.id = session.id;
     const title = document.createElement('div');
     title.className = 'codex-SessionList-title';

@@ -11,7 +11,10 @@ import { addIcon, CommandToolbarButton, deleteIcon } from '@jupyterlab/ui-compon
 import { CodexApi } from './api';
 import { messageCount, sessionLabel } from './format';
 import { chatIcon } from './icons';
+// The panel goes into the shell when the plugin activates (its tab must be there at once), so these load then anyway.
+// eslint-disable-next-line jupyter/prefer-lazy-imports
 import { ChatModel } from './model';
+// eslint-disable-next-line jupyter/prefer-lazy-imports
 import { CodexPanel } from './panel';
 
 export namespace CommandIDs {
@@ -21,6 +24,9 @@ export namespace CommandIDs {
 }
 
 const PALETTE_CATEGORY = 'Codex';
+
+/** None of the commands takes arguments. */
+const NO_ARGS = { args: { type: 'object', properties: {} } } as const;
 
 export const sidebarPlugin: JupyterFrontEndPlugin<void> = {
   id: 'codex-jupyter:sidebar',
@@ -39,12 +45,14 @@ export const sidebarPlugin: JupyterFrontEndPlugin<void> = {
     const panel = new CodexPanel(model, rendermime);
 
     commands.addCommand(CommandIDs.openChat, {
+      describedBy: NO_ARGS,
       label: 'Open Chat',
       caption: 'Show the Codex chat sidebar',
       icon: chatIcon,
       execute: () => shell.activateById(panel.id)
     });
     commands.addCommand(CommandIDs.newSession, {
+      describedBy: NO_ARGS,
       label: 'New Session',
       caption: 'Start a new chat session',
       icon: addIcon,
@@ -54,6 +62,7 @@ export const sidebarPlugin: JupyterFrontEndPlugin<void> = {
       }
     });
     commands.addCommand(CommandIDs.deleteSession, {
+      describedBy: NO_ARGS,
       label: 'Delete Session',
       caption: 'Delete the open chat session and its messages',
       icon: deleteIcon,

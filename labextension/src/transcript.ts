@@ -129,9 +129,7 @@ class MessageView extends Panel {
     const body = rendermime.createRenderer('text/markdown');
     body.addClass('codex-Message-body');
     this.addWidget(body);
-    this.rendered = body.renderModel(
-      new MimeModel({ data: { 'text/markdown': message.content }, trusted: false })
-    );
+    this.rendered = body.renderModel(new MimeModel({ data: { 'text/markdown': message.content }, trusted: false }));
   }
 
   readonly rendered: Promise<void>;

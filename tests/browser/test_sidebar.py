@@ -14,6 +14,8 @@ from typing import Any
 import pytest
 from playwright.sync_api import Locator, expect
 
+from codex_jupyter import open_store
+
 pytestmark = pytest.mark.browser
 
 OPEN_CHAT = "codex-jupyter:open-chat"
@@ -287,6 +289,63 @@ def test_more_sessions_than_one_page_are_listed_on_request(lab):
 
     sidebar.get_by_role("button", name="Show more sessions").click()
     expect(session_item(sidebar, titles[0])).to_have_count(1)
+
+
+def store_sessions(lab, titles: list[str]) -> None:
+    """Store sessions straight into the server's workspace file, the first title oldest: fast for many."""
+    with open_store(lab.server.workspace_file) as store:
+        for title in titles:
+            store.create_session(title)
+
+
+def on_screen(item: Locator, scroller: Locator) -> bool:
+    """Whether a person sees ``item``: its centre is inside ``scroller``'s visible rectangle, and not covered."""
+    return item.evaluate(
+        """(element, scroller) => {
+            const box = element.getBoundingClientRect();
+            const view = scroller.getBoundingClientRect();
+            const x = box.left + box.width / 2;
+            const y = box.top + box.height / 2;
+            const inside = view.left <= x && x <= view.right && view.top <= y && y <= view.bottom;
+            const hit = document.elementFromPoint(x, y);
+            return inside && hit !== null && element.contains(hit);
+        }""",
+        scroller.element_handle(),
+    )
+
+
+def test_the_session_list_says_how_many_sessions_it_shows_of_how_many_exist(lab):
+    store_sessions(lab, [unique("counted") for _ in range(101)])
+    open_lab(lab)
+    sidebar = open_sidebar(lab)
+    expect(sidebar.locator(".codex-SessionList").get_by_role("option")).to_have_count(100)
+    total = api(lab, "GET", "sessions?limit=0")["total"]
+    expect(sidebar.locator(".codex-SessionList-count")).to_have_text(f"Showing 100 of {total:,} sessions")
+
+
+def test_the_oldest_of_1200_sessions_can_be_reached_and_opened(lab):
+    prefix = unique("paged")
+    oldest = f"{prefix} oldest"
+    with open_store(lab.server.workspace_file) as store:
+        store.add_message(store.create_session(oldest).id, role="user", content=f"{prefix}: the oldest words")
+    store_sessions(lab, [f"{prefix} {n:04}" for n in range(1, 1200)])
+    open_lab(lab)
+    sidebar = open_sidebar(lab)
+    listed = sidebar.locator(".codex-SessionList").get_by_role("option")
+    expect(listed).to_have_count(100)
+    item = session_item(sidebar, oldest)
+    more = sidebar.get_by_role("button", name="Show more sessions")
+    while item.count() == 0:
+        shown = listed.count()
+        expect(more).to_be_visible()  # more sessions exist than are listed: the way to them is there
+        more.click()
+        lab.wait_for(lambda shown=shown: listed.count() > shown, "the next page of sessions")
+
+    item.scroll_into_view_if_needed()
+    assert on_screen(item, sidebar.locator(".codex-SessionList"))
+    item.click()
+    expect(sidebar.locator(".jp-AccordionPanel-title", has_text=oldest)).to_be_visible()
+    expect(message(sidebar.locator(".codex-Transcript"), f"{prefix}: the oldest words")).to_be_visible()
 
 
 def test_a_refused_message_shows_one_error_line_and_keeps_the_text(lab):
