@@ -111,7 +111,7 @@ export class CodexApi implements ICodexApi {
 export const STORE_CHANGED_SCHEMA = 'https://schema.codex-jupyter.org/store_changed/v1';
 
 export interface IStoreChange {
-  kind: 'session_created' | 'session_deleted' | 'message_added' | 'current_changed';
+  kind: 'session_created' | 'session_deleted' | 'session_renamed' | 'message_added' | 'current_changed';
   session_id: string | null;
   message_id: string | null;
   scope: string | null;
