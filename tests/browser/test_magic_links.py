@@ -1,0 +1,41 @@
+"""What the magics show in a real JupyterLab, in Chromium: no live link from a message or a title."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+pytestmark = pytest.mark.browser
+
+# Markdown outputs of trusted cells are not sanitized by JupyterLab: these two made live javascript: links
+# there (see tests/test_magic_output.py for how), and so must not be handed to a Markdown renderer.
+TITLE = "[t](javascript:window.__codexXss='title')"
+CONTENT = "> ```\n> a\n>\n> [c](javascript:window.__codexXss='content')\n> ```\n"
+SETTLED = "() => new Promise(done => requestAnimationFrame(() => requestAnimationFrame(done)))"
+CELLS = [
+    "%load_ext codex_jupyter\n%codex_store memory",
+    f'%codex_new --title "{TITLE}"',
+    f"%%codex_say\n{CONTENT}",
+    "%codex_show",
+]
+
+
+def test_codex_show_of_hostile_markdown_carries_no_live_link(lab):
+    lab.write_notebook("hostile-show.ipynb", CELLS)
+    lab.open_notebook("hostile-show.ipynb")
+    for index in range(len(CELLS)):
+        lab.run_cell(index)  # run in the page, so the outputs are trusted, as a person's own would be
+    outputs = lab.page.locator(".jp-Notebook .jp-OutputArea-output")
+    lab.cell(3).locator(".jp-OutputArea-output").get_by_text(re.compile(r"1 messages · id")).wait_for()
+
+    assert outputs.locator('a[href^="javascript:" i]').count() == 0
+    opened = []
+    lab.page.context.on(
+        "page", lambda new_page: opened.append(new_page.url)
+    )  # a link with target=_blank runs its script in a new page
+    for link_text in outputs.get_by_text(re.compile(r"^(t|c)$|javascript:window\.__codexXss")).all():
+        link_text.click()
+    lab.page.evaluate(SETTLED)
+    assert lab.page.evaluate("typeof window.__codexXss") == "undefined"
+    assert opened == []
