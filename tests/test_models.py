@@ -122,6 +122,14 @@ def test_rich_display_never_emits_live_markup_from_message_text(payload):
         assert_inert(html)
 
 
+def test_a_sessions_rich_display_is_html_of_its_latest_1000_messages():
+    session = ChatSession(id="s", messages=[message(f"message {index}") for index in range(1005)])
+    html = session._repr_html_()
+    assert "message 4<" not in html and "message 5<" in html and "message 1004<" in html
+    assert "5 earlier not shown" in html
+    assert not hasattr(session, "_repr_markdown_")
+
+
 def test_rich_display_keeps_the_payload_visible_as_text():
     assert "&lt;script&gt;window.pwned = 1&lt;/script&gt;" in message(XSS_PAYLOADS[0])._repr_html_()
 
