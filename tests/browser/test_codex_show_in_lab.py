@@ -1,4 +1,7 @@
-"""What the magics show in a real JupyterLab, in Chromium: no live link from a message or a title."""
+"""What ``%codex_show`` and its sibling magics show in a real JupyterLab, in Chromium.
+
+No live link from a message or a title, and a 20,000-message session shown with ``--all`` renders.
+"""
 
 from __future__ import annotations
 
@@ -39,3 +42,25 @@ def test_codex_show_of_hostile_markdown_carries_no_live_link(lab):
     lab.page.evaluate(SETTLED)
     assert lab.page.evaluate("typeof window.__codexXss") == "undefined"
     assert opened == []
+
+
+LARGE = 20_000
+FILL = f"""\
+%codex_store memory
+from codex_jupyter import get_store
+store = get_store()
+for index in range({LARGE}):
+    store.add_message_to_current_session(role=("user", "assistant")[index % 2], content=f"Message {{index}}")
+"""
+
+
+def test_showing_all_of_a_20000_message_session_renders_and_says_how_much_it_shows(lab):
+    # JupyterLab's Markdown parser took minutes over the 3 MB Markdown output this used to be.
+    cells = ["%load_ext codex_jupyter", FILL, "%codex_show --all"]
+    lab.write_notebook("show-all.ipynb", cells)
+    lab.open_notebook("show-all.ipynb")
+    for index in range(len(cells)):
+        lab.run_cell(index)
+    output = lab.cell(2).locator(".jp-OutputArea-output")
+    output.get_by_text(f"Message {LARGE - 1}", exact=True).wait_for()
+    assert f"Showing the latest 1,000 of {LARGE:,} messages" in output.inner_text()
