@@ -68,19 +68,23 @@ def message_html(message: ChatMessage) -> str:
     )
 
 
+def messages_text(count: int) -> str:
+    """``"1 message"``, ``"1,234 messages"``."""
+    return f"{count:,} message{'s' * (count != 1)}"
+
+
 def session_html(session: ChatSession) -> str:
     """A session in one line of HTML (title, id, message count), for the magics that name one."""
-    count = session.message_count
     return (
         f"<strong>{escape(session_label(session))}</strong> "
-        f"(<code>{escape(session.id)}</code>, {count:,} message{'s' * (count != 1)})"
+        f"(<code>{escape(session.id)}</code>, {messages_text(session.message_count)})"
     )
 
 
 def _summary(session: ChatSession, shown: int) -> str:
-    hidden = session.message_count - shown
-    earlier = f" ({hidden:,} earlier not shown)" if hidden else ""
-    return f"{session.message_count:,} messages{earlier} · id {session.id} · updated {format_time(session.updated_at)}"
+    count = session.message_count
+    earlier = f" ({count - shown:,} earlier not shown)" if count > shown else ""
+    return f"{messages_text(count)}{earlier} · id {session.id} · updated {format_time(session.updated_at)}"
 
 
 def latest_messages(session: ChatSession, limit: int = DISPLAY_LIMIT) -> Sequence[ChatMessage]:
@@ -105,7 +109,7 @@ def transcript_html(
 ) -> str:
     """The session as sanitized HTML; ``messages`` and ``note`` as for :func:`transcript_text`."""
     messages = session.messages if messages is None else messages
-    body = "".join(message_html(m) for m in messages)
+    body = "<hr>".join(message_html(m) for m in messages)
     shown_note = f'<p class="codex-note"><strong>{escape(note)}</strong></p>' if note else ""
     return (
         f'<div class="codex-session"><h3>{escape(session_label(session))}</h3>'

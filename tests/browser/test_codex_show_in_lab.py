@@ -30,7 +30,8 @@ def test_codex_show_of_hostile_markdown_carries_no_live_link(lab):
     for index in range(len(CELLS)):
         lab.run_cell(index)  # run in the page, so the outputs are trusted, as a person's own would be
     outputs = lab.page.locator(".jp-Notebook .jp-OutputArea-output")
-    lab.cell(3).locator(".jp-OutputArea-output").get_by_text(re.compile(r"1 messages · id")).wait_for()
+    lab.cell(3).locator(".jp-OutputArea-output").get_by_text(re.compile(r"1 messages? · id")).wait_for()
+    lab.screenshot("codex_show_hostile_payloads", lab.cell(3))
 
     assert outputs.locator('a[href^="javascript:" i]').count() == 0
     opened = []
