@@ -91,7 +91,6 @@ class _Displayed:
 
     __slots__ = ()
     _as_text: Callable[[Any], str]
-    _as_markdown: Callable[[Any], str]
     _as_html: Callable[[Any], str]
 
     def __str__(self) -> str:
@@ -101,10 +100,8 @@ class _Displayed:
         # IPython's text form (terminals, text/plain): the readable text, not the dataclass fields.
         printer.text(str(self))
 
-    def _repr_markdown_(self) -> str:
-        return self._as_markdown(self)
-
     def _repr_html_(self) -> str:
+        # HTML, not Markdown: sanitized HTML handed to a Markdown renderer is parsed again (see rendering).
         return self._as_html(self)
 
 
@@ -113,7 +110,6 @@ class ChatMessage(_Displayed):
     """One message of a chat session. ``timestamp`` is timezone-aware UTC."""
 
     _as_text = staticmethod(rendering.message_text)
-    _as_markdown = staticmethod(rendering.message_markdown)
     _as_html = staticmethod(rendering.message_html)
 
     id: str
@@ -197,8 +193,7 @@ class ChatSession(_Displayed):
     """A chat session: its messages in order, its creation and last-change times, an optional title."""
 
     _as_text = staticmethod(rendering.transcript_text)
-    _as_markdown = staticmethod(rendering.transcript_markdown)
-    _as_html = staticmethod(rendering.transcript_html)
+    _as_html = staticmethod(rendering.session_display_html)
 
     id: str
     messages: Sequence[ChatMessage] = field(default_factory=tuple)

@@ -1,9 +1,16 @@
-"""How messages and sessions look to people: sanitized HTML and Markdown for notebooks, text for terminals.
+"""How messages and sessions look to people: sanitized HTML for notebooks, text for terminals.
 
 Message content comes from users, models and other processes, and notebook
 frontends run scripts found in trusted outputs. So content is rendered by a real
 Markdown parser with raw HTML disabled, and the result is cleaned by a real HTML
 sanitizer as a second line of defence. Titles are escaped the same way.
+
+Notebooks get that HTML as ``text/html``, never wrapped in ``text/markdown``: a
+Markdown renderer would parse it again, and neither escaping nor sanitizing makes
+HTML safe to re-parse as Markdown. A title ``[t](javascript:…)`` survives HTML
+escaping as a live link, and sanitized HTML with a blank line inside ``<pre>`` ends
+the Markdown "HTML block" early, so the rest of the message is read as Markdown
+again. JupyterLab does not sanitize the Markdown of trusted outputs.
 """
 
 from __future__ import annotations
@@ -21,6 +28,10 @@ if TYPE_CHECKING:
     from .models import ChatMessage, ChatSession
 
 UNTITLED = "Untitled session"
+
+#: The most messages a rich display renders. Rendering takes about a millisecond per message of chat-sized
+#: Markdown, and a notebook output of many megabytes is slow to render, save and load; exports have no limit.
+DISPLAY_LIMIT = 1000
 
 
 @lru_cache(maxsize=1)
@@ -57,35 +68,55 @@ def message_html(message: ChatMessage) -> str:
     )
 
 
-def message_markdown(message: ChatMessage) -> str:
-    # The content goes in as sanitized HTML, not as Markdown: Markdown renderers
-    # pass raw HTML through, and the content is untrusted.
-    return f"**{message.role}** · {format_time(message.timestamp)}\n\n{render_markdown(message.content)}"
+def messages_text(count: int) -> str:
+    """``"1 message"``, ``"1,234 messages"``."""
+    return f"{count:,} message{'s' * (count != 1)}"
+
+
+def session_html(session: ChatSession) -> str:
+    """A session in one line of HTML (title, id, message count), for the magics that name one."""
+    return (
+        f"<strong>{escape(session_label(session))}</strong> "
+        f"(<code>{escape(session.id)}</code>, {messages_text(session.message_count)})"
+    )
 
 
 def _summary(session: ChatSession, shown: int) -> str:
-    hidden = session.message_count - shown
-    earlier = f" ({hidden} earlier not shown)" if hidden else ""
-    return f"{session.message_count} messages{earlier} · id {session.id} · updated {format_time(session.updated_at)}"
+    count = session.message_count
+    earlier = f" ({count - shown:,} earlier not shown)" if count > shown else ""
+    return f"{messages_text(count)}{earlier} · id {session.id} · updated {format_time(session.updated_at)}"
 
 
-def transcript_text(session: ChatSession, messages: Sequence[ChatMessage] | None = None) -> str:
-    """The session as plain text; ``messages`` narrows it to the ones to show (e.g. the latest)."""
+def latest_messages(session: ChatSession, limit: int = DISPLAY_LIMIT) -> Sequence[ChatMessage]:
+    """The messages a rich display of ``session`` shows: the latest ``limit``."""
+    return session.messages[max(0, session.message_count - limit) :]
+
+
+def transcript_text(
+    session: ChatSession, messages: Sequence[ChatMessage] | None = None, *, note: str | None = None
+) -> str:
+    """The session as plain text; ``messages`` narrows it to the ones to show (e.g. the latest).
+
+    ``note`` is a line for the reader, shown before the messages (e.g. why not all of them are shown).
+    """
     messages = session.messages if messages is None else messages
-    lines = [session_label(session), _summary(session, len(messages))]
+    lines = [session_label(session), _summary(session, len(messages)), *([note] if note else [])]
     return "\n".join(lines + [f"\n{message_text(message)}" for message in messages])
 
 
-def transcript_markdown(session: ChatSession, messages: Sequence[ChatMessage] | None = None) -> str:
+def transcript_html(
+    session: ChatSession, messages: Sequence[ChatMessage] | None = None, *, note: str | None = None
+) -> str:
+    """The session as sanitized HTML; ``messages`` and ``note`` as for :func:`transcript_text`."""
     messages = session.messages if messages is None else messages
-    heading = f"### {escape(session_label(session))}\n\n*{escape(_summary(session, len(messages)))}*\n\n"
-    return heading + "\n\n---\n\n".join(message_markdown(m) for m in messages)
-
-
-def transcript_html(session: ChatSession, messages: Sequence[ChatMessage] | None = None) -> str:
-    messages = session.messages if messages is None else messages
-    body = "".join(message_html(m) for m in messages)
+    body = "<hr>".join(message_html(m) for m in messages)
+    shown_note = f'<p class="codex-note"><strong>{escape(note)}</strong></p>' if note else ""
     return (
         f'<div class="codex-session"><h3>{escape(session_label(session))}</h3>'
-        f"<p><em>{escape(_summary(session, len(messages)))}</em></p>{body}</div>"
+        f"<p><em>{escape(_summary(session, len(messages)))}</em></p>{shown_note}{body}</div>"
     )
+
+
+def session_display_html(session: ChatSession) -> str:
+    """A session's rich display in a notebook: its latest :data:`DISPLAY_LIMIT` messages."""
+    return transcript_html(session, latest_messages(session))

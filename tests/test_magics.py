@@ -108,8 +108,8 @@ def test_codex_say_stores_the_cell_body_as_a_user_message_and_shows_it(shell):
         "user",
         "Why does my groupby drop NaN keys?\n\n```python\ndf.groupby('k')\n```",
     )
-    assert ran.data("text/markdown").startswith("**user** · ")
-    assert "<pre><code>df.groupby('k')" in ran.data("text/markdown")
+    assert "<strong>user</strong> · " in ran.data("text/html")
+    assert "<pre><code>df.groupby('k')" in ran.data("text/html")
 
 
 def test_codex_say_takes_a_role(shell):
@@ -152,18 +152,18 @@ def test_codex_show_renders_the_transcript_with_roles_and_times(shell):
     run(shell, "%%codex_say\nquestion **one**")
     run(shell, "%%codex_say --role assistant\nanswer")
     ran = run(shell, "%codex_show")
-    markdown = ran.data("text/markdown")
-    assert "### demo" in markdown
-    assert "**user**" in markdown and "**assistant**" in markdown and " UTC" in markdown
-    assert "question <strong>one</strong>" in markdown
+    html = ran.data("text/html")
+    assert "<h3>demo</h3>" in html
+    assert "<strong>user</strong>" in html and "<strong>assistant</strong>" in html and " UTC" in html
+    assert "question <strong>one</strong>" in html
     assert "question **one**" in ran.text
 
 
 def test_codex_show_never_lets_message_markup_through(shell):
     run(shell, "%%codex_say\n<script>window.pwned = 1</script><img src=x onerror=alert(1)>")
-    markdown = run(shell, "%codex_show").data("text/markdown")
-    assert "<script" not in markdown and "<img" not in markdown
-    assert "&lt;script&gt;" in markdown
+    html = run(shell, "%codex_show").data("text/html")
+    assert "<script" not in html and "<img" not in html
+    assert "&lt;script&gt;" in html
 
 
 def test_codex_show_shows_the_latest_messages_unless_asked_for_all(shell):

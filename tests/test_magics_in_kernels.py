@@ -43,7 +43,7 @@ def test_after_a_kernel_restart_the_notebooks_session_is_current_with_all_its_me
     shown = kernel.execute("%codex_show")
     assert "before restart" in shown.text
     assert "Why does my groupby drop NaN keys?" in shown.text and "Pass dropna=False." in shown.text
-    assert "**assistant**" in str(shown.outputs[0]["text/markdown"])
+    assert "<strong>assistant</strong>" in str(shown.outputs[0]["text/html"])
 
 
 def test_two_notebooks_keep_their_own_current_sessions_and_both_see_all_sessions(start_kernel):

@@ -118,8 +118,16 @@ def assert_inert(html: str) -> None:
 def test_rich_display_never_emits_live_markup_from_message_text(payload):
     shown = message(payload)
     session = ChatSession(id="s", title='<b onmouseover="alert(1)">t</b>', messages=[shown])
-    for html in (shown._repr_html_(), shown._repr_markdown_(), session._repr_html_(), session._repr_markdown_()):
+    for html in (shown._repr_html_(), session._repr_html_()):
         assert_inert(html)
+
+
+def test_a_sessions_rich_display_is_html_of_its_latest_1000_messages():
+    session = ChatSession(id="s", messages=[message(f"message {index}") for index in range(1005)])
+    html = session._repr_html_()
+    assert "message 4<" not in html and "message 5<" in html and "message 1004<" in html
+    assert "5 earlier not shown" in html
+    assert not hasattr(session, "_repr_markdown_")
 
 
 def test_rich_display_keeps_the_payload_visible_as_text():

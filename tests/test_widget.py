@@ -14,12 +14,15 @@ from typing import Any, ClassVar
 import comm
 import pytest
 from comm.base_comm import BaseComm
+from IPython.core.interactiveshell import InteractiveShell
+from IPython.utils.capture import capture_output
 from ipywidgets.widgets.widget import _instances
 
-from codex_jupyter import SessionStore, open_store
+from codex_jupyter import ChatMessage, SessionStore, open_store
 from codex_jupyter.kernel.store import kernel_store
 from codex_jupyter.kernel.widget import ChatPanel
 from codex_jupyter.kernel.widget.transcript import MessageView
+from codex_jupyter.storage import MemoryBackend
 
 
 @pytest.fixture
@@ -234,6 +237,38 @@ def test_a_failing_action_shows_a_friendly_error_instead_of_raising(store):
     send(panel, "into a closed store")
     assert "Could not send the message: the session store was closed" in panel.error.value
     panel.close()
+
+
+class BrokenBackend(MemoryBackend):
+    """A backend with a bug in ``append_message``: no real backend fails that way on purpose, so one is made."""
+
+    def append_message(self, session_id: str, message: ChatMessage) -> None:
+        raise TypeError("append_message() got an unexpected keyword argument")
+
+
+@pytest.fixture
+def broken_panel() -> Iterator[ChatPanel]:
+    with SessionStore(BrokenBackend(), scope="notebooks/analysis.ipynb") as store:
+        opened = ChatPanel(store)
+        yield opened
+        opened.close()
+
+
+def test_a_bug_behind_an_action_is_named_a_bug_and_its_traceback_shown(broken_panel):
+    # In a kernel, ipywidgets hands an exception raised by a click handler to the shell's showtraceback.
+    InteractiveShell.instance()
+    with capture_output() as shown_traceback:
+        send(broken_panel, "hello")
+    assert "Could not send the message: TypeError, a bug in codex-jupyter" in broken_panel.error.value
+    assert "TypeError" in shown_traceback.stdout  # the traceback, in colour
+    assert ": append_message() got an unexpected keyword argument" in shown_traceback.stdout
+
+
+def test_a_refused_input_still_gets_its_one_line_when_the_backend_is_broken(broken_panel):
+    with capture_output() as shown_traceback:
+        send(broken_panel, "   ")
+    assert "Could not send the message: the message is empty" in broken_panel.error.value
+    assert "Traceback" not in shown_traceback.stdout + shown_traceback.stderr
 
 
 def test_choosing_a_session_another_process_deleted_says_it_no_longer_exists(workspace_file):

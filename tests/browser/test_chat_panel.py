@@ -107,3 +107,161 @@ def test_a_screenshot_of_the_panel_is_saved(lab, theme):
     path = lab.screenshot(f"chat_panel_{slug}", shown)
     lab.page.evaluate(change_theme, "JupyterLab Light")  # the setting is the server's: leave it as found
     assert path.stat().st_size > 0
+
+
+# -- long sessions: what a reader sees in the scroller ----------------------------------------------------
+
+SIZES = [12, 30, 5000]
+JUST_SAID = "Just said in another cell"
+
+# Whether a person sees the element: its centre is inside the scroller's visible rectangle, and nothing covers
+# it there. (Playwright's is_visible() is true for an element clipped away by a scroll area.)
+ON_SCREEN = """element => {
+    const view = element.closest('.codex-chat-scroller').getBoundingClientRect();
+    const box = element.getBoundingClientRect();
+    const x = box.left + box.width / 2, y = box.top + box.height / 2;
+    if (x < view.left || x > view.right || y < view.top || y > view.bottom) return false;
+    const hit = document.elementFromPoint(x, y);
+    return hit !== null && element.contains(hit);
+}"""
+
+# Elements inside the scroller that scroll or clip vertically on their own: each is a box squeezed smaller than
+# its content, so part of a message (or of the "Show earlier" button) is cut off.
+INNER_SCROLL_AREAS = """scroller => [...scroller.querySelectorAll('*')]
+    .filter(element => ['auto', 'scroll', 'hidden'].includes(getComputedStyle(element).overflowY)
+                       && element.scrollHeight > element.clientHeight + 1)
+    .map(element => `${element.tagName.toLowerCase()}.${[...element.classList].join('.')}`
+                    + ` ${element.clientHeight}px showing ${element.scrollHeight}px`)"""
+
+MESSAGES_ON_SCREEN = f"""scroller => {{
+    const onScreen = {ON_SCREEN};
+    return [...scroller.querySelectorAll('.codex-chat-msg')].filter(onScreen)
+        .map(message => message.querySelector('.codex-chat-body').innerText.trim());
+}}"""
+
+SETTLED = "() => new Promise(done => requestAnimationFrame(() => requestAnimationFrame(done)))"
+
+
+def long_session(lab, count: int) -> str:
+    """Store a session of ``count`` messages ("Message 0" ...) in the server's workspace file; return its id."""
+    with open_store(lab.server.workspace_file, scope="tests/long-sessions") as store:
+        session = store.create_session(title=f"{count:,} messages")
+        for index in range(count):
+            store.add_message(session.id, role=("user", "assistant")[index % 2], content=f"Message {index}")
+    return session.id
+
+
+def open_long_session(lab, count: int) -> Locator:
+    """A notebook whose first cell shows the panel on a session of ``count`` messages; the panel, once drawn."""
+    session_id = long_session(lab, count)
+    show_panel = f"{SHOW_PANEL.splitlines()[0]}\nget_store().set_current_session({session_id!r})\n%codex_chat"
+    name = f"long-{count}-{session_id[:8]}.ipynb"
+    lab.write_notebook(name, [f"from codex_jupyter import get_store\n{show_panel}", f"%%codex_say\n{JUST_SAID}"])
+    lab.open_notebook(name)
+    lab.run_cell(0)
+    shown = panel(lab)
+    latest = shown.locator(".codex-chat-msg", has_text=f"Message {count - 1}")
+    latest.wait_for(state="attached")
+    lab.wait_for(lambda: shown.locator(".codex-chat-msg").count() == min(count, 100), "the panel to draw its window")
+    settle(lab, shown)
+    return shown
+
+
+def settle(lab, shown: Locator) -> None:
+    """Bring the panel into the page's view (not its scroller: that is the panel's business), after layout."""
+    shown.evaluate("element => element.scrollIntoView({block: 'nearest'})")
+    lab.page.evaluate(SETTLED)
+
+
+def on_screen(message: Locator) -> bool:
+    return message.evaluate(ON_SCREEN)
+
+
+def scroller_of(shown: Locator) -> Locator:
+    return shown.locator(".codex-chat-scroller")
+
+
+def message(shown: Locator, text: str) -> Locator:
+    return shown.locator(".codex-chat-msg").filter(has_text=text).last
+
+
+@pytest.mark.parametrize("count", SIZES)
+def test_the_panel_opens_scrolled_to_the_latest_message(lab, count):
+    shown = open_long_session(lab, count)
+    lab.screenshot(f"chat_panel_{count}_messages", shown)
+    assert on_screen(message(shown, f"Message {count - 1}"))
+
+
+@pytest.mark.parametrize("count", SIZES)
+def test_a_message_said_in_another_cell_is_on_screen(lab, count):
+    shown = open_long_session(lab, count)
+    lab.run_cell(1)
+    message(shown, JUST_SAID).wait_for()
+    settle(lab, shown)
+    assert on_screen(message(shown, JUST_SAID))
+
+
+@pytest.mark.parametrize("count", SIZES)
+def test_a_new_message_does_not_pull_a_reader_who_scrolled_up_down(lab, count):
+    shown = open_long_session(lab, count)
+    scroller = scroller_of(shown)
+    bottom = scroller.evaluate("element => element.scrollTop")
+    box = scroller.bounding_box()
+    lab.page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    lab.page.mouse.wheel(0, -250)
+    lab.wait_for(
+        lambda: scroller.evaluate("element => element.scrollTop") < bottom - 200,
+        "the scroller to scroll up",
+        timeout=20,
+    )
+    lab.page.evaluate(SETTLED)
+    reading = [m for m in shown.locator(".codex-chat-msg").all() if on_screen(m)]
+    assert reading, "no message on screen after scrolling up"
+    middle = reading[len(reading) // 2]
+
+    lab.run_cell(1)
+    message(shown, JUST_SAID).wait_for(state="attached")
+    settle(lab, shown)
+    assert on_screen(middle)
+    assert not on_screen(message(shown, JUST_SAID))
+
+
+def scroll_to_top(lab, shown: Locator) -> None:
+    scroller_of(shown).evaluate("element => element.scrollBy(0, -element.scrollHeight)")
+    lab.page.evaluate(SETTLED)
+
+
+def read_through(lab, shown: Locator) -> list[str]:
+    """Scroll from where the scroller is to its end, half a screen at a time; the messages seen, in order."""
+    scroller = scroller_of(shown)
+    seen: list[str] = []
+    while True:
+        for text in scroller.evaluate(MESSAGES_ON_SCREEN):
+            if text not in seen:
+                seen.append(text)
+        before = scroller.evaluate("element => element.scrollTop")
+        scroller.evaluate("element => element.scrollBy(0, element.clientHeight / 2)")
+        lab.page.evaluate(SETTLED)
+        if scroller.evaluate("element => element.scrollTop") == before:
+            return seen
+
+
+def test_show_earlier_is_a_normal_size_button_at_the_top(lab):
+    shown = open_long_session(lab, 5000)
+    scroll_to_top(lab, shown)
+    earlier = shown.locator(".codex-chat-earlier")
+    assert on_screen(earlier)
+    assert earlier.bounding_box()["height"] == shown.get_by_role("button", name="New session").bounding_box()["height"]
+
+
+def test_after_loading_earlier_messages_every_message_reads_whole_and_in_order(lab):
+    shown = open_long_session(lab, 5000)
+    scroll_to_top(lab, shown)
+    shown.locator(".codex-chat-earlier").click()
+    lab.wait_for(lambda: shown.locator(".codex-chat-msg").count() == 200, "the earlier messages to load")
+    lab.page.evaluate(SETTLED)
+    lab.screenshot("chat_panel_5000_messages_earlier", shown)
+
+    assert on_screen(message(shown, "Message 4800"))  # the loaded messages start under the button just clicked
+    assert scroller_of(shown).evaluate(INNER_SCROLL_AREAS) == []
+    assert read_through(lab, shown) == [f"Message {index}" for index in range(4800, 5000)]

@@ -8,7 +8,7 @@ from IPython.core.magic_arguments import argument, magic_arguments
 from traitlets import Enum
 
 from ...models import ROLES, check_role
-from ...rendering import message_markdown, message_text
+from ...rendering import message_html, message_text
 from .base import CodexMagics, parse_arguments, show
 
 
@@ -33,4 +33,4 @@ class MessageMagics(CodexMagics):
             message = self.store.add_message_to_current_session(
                 role=check_role(args.role or self.default_role), content=content
             )
-        show(message_text(message), markdown=message_markdown(message))
+        show(message_text(message), html=message_html(message))

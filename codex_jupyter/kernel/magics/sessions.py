@@ -10,7 +10,8 @@ from IPython.core.magic import line_magic, magics_class
 from IPython.core.magic_arguments import argument, magic_arguments
 from traitlets import Int
 
-from ...rendering import format_time, session_label, transcript_markdown, transcript_text
+from ...models import ChatSession
+from ...rendering import DISPLAY_LIMIT, format_time, session_html, session_label, transcript_html, transcript_text
 from .base import CodexMagics, describe, parse_arguments, show
 
 
@@ -22,6 +23,13 @@ class SessionMagics(CodexMagics):
         50,
         help="How many of the latest messages %codex_show displays (0: all). %codex_show --all overrides it.",
     ).tag(config=True)
+    show_max = Int(
+        DISPLAY_LIMIT,
+        min=0,
+        help="The most messages %codex_show displays, even with --all (0: no limit). Rendering takes about "
+        "a millisecond per message, and outputs of many megabytes are slow to render and save; "
+        "%codex_export writes every message to a file.",
+    ).tag(config=True)
 
     @magic_arguments()
     @argument("--title", "-t", help="a title for the session")
@@ -32,8 +40,7 @@ class SessionMagics(CodexMagics):
         with self.user_errors():
             session = self.store.create_session(title=args.title)
         show(
-            f"New session {describe(session)}, now current.",
-            markdown=f"New session **{escape(session_label(session))}** (`{session.id}`), now current.",
+            f"New session {describe(session)}, now current.", html=f"New session {session_html(session)}, now current."
         )
 
     @line_magic
@@ -58,9 +65,10 @@ class SessionMagics(CodexMagics):
     @argument("--all", "-a", action="store_true", help="show every message, not only the latest")
     @line_magic
     def codex_show(self, line: str) -> None:
-        """Show a session's transcript: rendered Markdown in a notebook, text in a terminal.
+        """Show a session's transcript: rendered Markdown (sanitized HTML) in a notebook, text in a terminal.
 
-        Only the latest messages are shown (``%config SessionMagics.show_last``), unless ``--all``.
+        Only the latest messages are shown (``%config SessionMagics.show_last``), unless ``--all``;
+        never more than ``SessionMagics.show_max``, and the output says so when that limit cuts it short.
         """
         args = parse_arguments(self.codex_show, line)
         with self.user_errors():
@@ -68,9 +76,18 @@ class SessionMagics(CodexMagics):
             if session is None:
                 show("There is no current session: start one with %codex_new, or pick one with %codex_use.")
                 return
-            latest = session.message_count if args.all or not self.show_last else self.show_last
-            messages = self.store.get_messages(session.id, session.message_count - latest)
-        show(transcript_text(session, messages), markdown=transcript_markdown(session, messages))
+            wanted = session.message_count if args.all or not self.show_last else self.show_last
+            shown = min(wanted, self.show_max or wanted, session.message_count)
+            messages = self.store.get_messages(session.id, session.message_count - shown)
+        note = self._limit_note(session) if shown < min(wanted, session.message_count) else None
+        show(transcript_text(session, messages, note=note), html=transcript_html(session, messages, note=note))
+
+    def _limit_note(self, session: ChatSession) -> str:
+        return (
+            f"Showing the latest {self.show_max:,} of {session.message_count:,} messages, the most %codex_show "
+            "displays (%config SessionMagics.show_max = 0 lifts the limit). "
+            "%codex_export PATH writes every message to a file."
+        )
 
     @magic_arguments()
     @argument("session_id", help="id of the session, or a unique start of it (Tab completes)")
@@ -81,7 +98,7 @@ class SessionMagics(CodexMagics):
         with self.user_errors():
             session = self.find_session(args.session_id)
             self.store.set_current_session(session.id)
-        show(f"Current session: {describe(session)}.")
+        show(f"Current session: {describe(session)}.", html=f"Current session: {session_html(session)}.")
 
     @magic_arguments()
     @argument("title", nargs="+", help="the new title (1 to 200 characters; quotes are not needed)")
@@ -108,7 +125,10 @@ class SessionMagics(CodexMagics):
                 show("There is no current session to clear.")
                 return
             self.store.clear_current_session()
-        show(f"Removed session {describe(session)}. There is no current session now.")
+        show(
+            f"Removed session {describe(session)}. There is no current session now.",
+            html=f"Removed session {session_html(session)}. There is no current session now.",
+        )
 
 
 def _text_table(header: tuple[str, ...], rows: Sequence[tuple[str, ...]]) -> str:

@@ -14,7 +14,7 @@ from ipywidgets import HTML, Button, Dropdown, HBox, Label, Layout, Textarea, VB
 from ...errors import CodexError, InvalidInputError, SessionNotFoundError, StoreDisposedError
 from ...events import ChangeKind, StoreChange
 from ...models import ROLES, ChatSession
-from ...rendering import format_time, session_label
+from ...rendering import format_time, messages_text, session_label
 from ...store import SessionStore
 from .binding import StoreBinding
 from .style import ROOT_CLASS, stylesheet
@@ -211,8 +211,7 @@ class ChatPanel(VBox):
         self.clear_button.disabled = value is None
 
     def _show_count(self) -> None:
-        count = self.transcript.message_count
-        self.count_label.value = "" if self._session_id is None else f"{count:,} message{'s' * (count != 1)}"
+        self.count_label.value = "" if self._session_id is None else messages_text(self.transcript.message_count)
 
     # -- helpers for the buttons ---------------------------------------------------------------------
 
@@ -232,8 +231,7 @@ class ChatPanel(VBox):
         if self._session_id is None:
             return
         session = self.store.get_session(self._session_id)
-        count = session.message_count
-        self.confirm_label.value = f"Delete “{session_label(session)}” and its {count:,} message{'s' * (count != 1)}?"
+        self.confirm_label.value = f"Delete “{session_label(session)}” and its {messages_text(session.message_count)}?"
         self.confirm_bar.layout.display = None
 
     def _hide_confirm(self) -> None:

@@ -49,6 +49,11 @@ CSS = """
   background: var(--jp-layout-color0);
   margin: 0;
 }
+/* Only the scroller scrolls. ipywidgets boxes are flex items that may shrink (flex: 0 1 auto) and scroll
+   (overflow: auto), so inside the height-limited scroller the transcript and its pages would be squeezed into
+   tiny scroll areas of their own, and the "Show earlier" button (overflow: hidden) to a sliver. */
+.codex-chat-scroller .widget-box { flex-shrink: 0; overflow: visible; }
+.codex-chat-scroller .jupyter-button { flex-shrink: 0; }
 .codex-chat-transcript { margin: 0; padding: 4px 0; }
 .codex-chat-page { margin: 0; }
 .codex-chat-earlier { align-self: center; margin: 4px auto; }
