@@ -20,6 +20,7 @@ from typing import Any
 
 from jupyter_core.application import JupyterApp
 from traitlets import Bool, Unicode
+from traitlets.config.loader import KVArgParseConfigLoader
 
 from . import __version__
 from .errors import CodexError
@@ -37,6 +38,13 @@ class UsageError(Exception):
     """The command line is wrong (a missing or extra argument)."""
 
 
+class StrictLoader(KVArgParseConfigLoader):
+    """Refuses an unknown option (traitlets would only warn), so a mistyped ``--fromat json`` is not ignored."""
+
+    def _handle_unrecognized_alias(self, arg: str) -> None:
+        self.parser.error(f"unrecognized option --{arg}")
+
+
 class OneLineErrors(JupyterApp):
     """Errors as one line on stderr, a wrong option included (argparse would print its usage first)."""
 
@@ -50,6 +58,9 @@ class OneLineErrors(JupyterApp):
     def fail(self, message: str, status: int) -> None:
         print(f"{self.prog}: {' '.join(message.split())}", file=sys.stderr)
         self.exit(status)
+
+    def _create_loader(self, argv: Any, aliases: Any, flags: Any, classes: Any) -> KVArgParseConfigLoader:
+        return StrictLoader(argv, aliases, flags, classes=classes, log=self.log, subcommands=self.subcommands)
 
     def parse_command_line(self, argv: list[str] | None = None) -> None:
         captured = io.StringIO()

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from .models import is_id
 from .rendering import title_label
 
 
@@ -18,11 +19,13 @@ class ImportedSession:
     """One session an import created."""
 
     id: str
-    #: Its id in the file; differs from ``id`` when a stored session (or an earlier one of the file) had it.
+    #: Its id in the file; differs from ``id`` when a stored session (or an earlier one of the file) had it,
+    #: or when it is not a UUID.
     original_id: str
     title: str | None
     message_count: int
-    #: Messages given a fresh id because a stored message (or an earlier one of the file) had theirs.
+    #: Messages given a fresh id because a stored message (or an earlier one of the file) had theirs, or it was
+    #: not a UUID.
     new_message_ids: int
 
     def to_dict(self) -> dict[str, Any]:
@@ -58,9 +61,10 @@ class ImportReport:
         for session in self.sessions:
             notes = []
             if session.id != session.original_id:
-                notes.append(f"its id {session.original_id} was taken, so it got a new one")
+                why = "was taken" if is_id(session.original_id) else "is not a UUID"
+                notes.append(f"its id {session.original_id!r} {why}, so it got a new one")
             if session.new_message_ids:
-                notes.append(f"{session.new_message_ids} message id(s) were taken, so they got new ones")
+                notes.append(f"{session.new_message_ids} message id(s) were taken or not UUIDs, so they got new ones")
             note = f" ({'; '.join(notes)})" if notes else ""
             lines.append(f"- {session.id} “{title_label(session.title)}” ({session.message_count} messages){note}")
         if self.skipped_messages:

@@ -29,6 +29,7 @@ from .models import (
     check_content,
     check_role,
     check_title,
+    is_id,
     new_id,
     utc_now,
 )
@@ -225,8 +226,9 @@ class SessionStore:
         """Store ``sessions`` (read from a file) as new sessions, with their messages' ids and timestamps.
 
         All of them are stored, or none. It never merges into or replaces a stored session: an
-        id that a stored session or message (or an earlier one of ``sessions``) already has is
-        replaced by a fresh one, and the report says so. Titles are checked as by
+        id that a stored session or message (or an earlier one of ``sessions``) already has, or
+        that is not a UUID as this store's ids are, is replaced by a fresh one, and the report
+        says so. Titles are checked as by
         :meth:`create_session`; no session becomes current. Each session is announced as one
         ``session_created``: it arrives whole, so its messages are not announced one by one.
         """
@@ -242,11 +244,11 @@ class SessionStore:
             taken_sessions = self._backend.existing_session_ids({session.id for session in sessions})
             taken_messages = self._backend.existing_message_ids({m.id for messages in contents for m in messages})
             for session, title, messages in zip(sessions, titles, contents, strict=True):
-                session_id = new_id() if not session.id or session.id in taken_sessions else session.id
+                session_id = session.id if is_id(session.id) and session.id not in taken_sessions else new_id()
                 taken_sessions.add(session_id)
                 kept = []
                 for message in messages:
-                    if not message.id or message.id in taken_messages:
+                    if not is_id(message.id) or message.id in taken_messages:
                         message = replace(message, id=new_id())
                     taken_messages.add(message.id)
                     kept.append(message)
@@ -256,7 +258,7 @@ class SessionStore:
                 changes.append(StoreChange(ChangeKind.SESSION_CREATED, session_id))
                 renewed = sum(new.id != old.id for new, old in zip(kept, messages, strict=True))
                 imported.append(ImportedSession(session_id, session.id, title, len(kept), renewed))
-        self._logger.info("imported %d chat session(s) into %s", len(imported), self._backend.location)
+        self._logger.info("imported %d session(s) into %s", len(imported), self._backend.location)
         return ImportReport(tuple(imported))
 
     def delete_session(self, session_id: str) -> None:

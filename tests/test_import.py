@@ -6,6 +6,7 @@ The notebook's frontend is ``ScriptedFrontend`` (JupyterLab's half of the bridge
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterator
 from datetime import datetime, timedelta, timezone
 
@@ -21,6 +22,14 @@ SCOPE = "/work/analysis.ipynb"
 AT = datetime(2025, 6, 1, 12, 0, 0, 250000, tzinfo=timezone.utc)
 
 
+def an_id(name: str) -> str:
+    """A UUID, as every id in a store is, the same for the same name."""
+    return str(uuid.uuid5(uuid.NAMESPACE_URL, name))
+
+
+S1, S2 = an_id("s-1"), an_id("s-2")
+
+
 @pytest.fixture(params=["memory", "workspace-file", "notebook"])
 def store(request: pytest.FixtureRequest, workspace_file) -> Iterator[SessionStore]:
     if request.param == "notebook":
@@ -31,11 +40,13 @@ def store(request: pytest.FixtureRequest, workspace_file) -> Iterator[SessionSto
         yield opened
 
 
-def exported(session_id: str = "s-1", *, title: str | None = "from the file", messages: int = 2) -> ChatSession:
+def exported(session_id: str = S1, *, title: str | None = "from the file", messages: int = 2) -> ChatSession:
     return ChatSession(
         session_id,
         [
-            ChatMessage(f"{session_id}-m{i}", "user" if i % 2 == 0 else "assistant", f"text {i}", AT + timedelta(i))
+            ChatMessage(
+                an_id(f"{session_id}-m{i}"), "user" if i % 2 == 0 else "assistant", f"text {i}", AT + timedelta(i)
+            )
             for i in range(messages)
         ],
         created_at=AT - timedelta(days=1),
@@ -47,17 +58,17 @@ def exported(session_id: str = "s-1", *, title: str | None = "from the file", me
 def test_an_imported_session_keeps_its_id_title_times_and_messages_when_its_id_is_free(store):
     session = exported()
     report = store.import_sessions([session])
-    assert [(s.id, s.original_id, s.new_message_ids) for s in report.sessions] == [("s-1", "s-1", 0)]
-    assert store.get_session("s-1") == session
+    assert [(s.id, s.original_id, s.new_message_ids) for s in report.sessions] == [(S1, S1, 0)]
+    assert store.get_session(S1) == session
 
 
 def test_importing_the_same_sessions_again_creates_new_sessions_and_leaves_the_stored_ones(store):
     store.import_sessions([exported()])
-    first = store.get_session("s-1")
+    first = store.get_session(S1)
     [again] = store.import_sessions([exported()]).sessions
-    assert again.id != "s-1" and again.original_id == "s-1"
+    assert again.id != S1 and again.original_id == S1
     assert again.new_message_ids == 2
-    assert store.get_session("s-1") == first
+    assert store.get_session(S1) == first
     copy = store.get_session(again.id)
     assert [(m.content, m.timestamp) for m in copy.messages] == [(m.content, m.timestamp) for m in first.messages]
     assert {m.id for m in copy.messages}.isdisjoint(m.id for m in first.messages)
@@ -69,9 +80,17 @@ def test_two_sessions_of_one_file_with_the_same_id_become_two_sessions(store):
     assert store.session_count() == 2
 
 
+def test_ids_that_are_not_uuids_are_replaced_as_the_stores_ids_are_uuids(store):
+    session = ChatSession("s-1", [ChatMessage("m-1", "user", "hi", AT)], AT, AT)
+    [imported] = store.import_sessions([session]).sessions
+    assert imported.original_id == "s-1" and uuid.UUID(imported.id)
+    assert imported.new_message_ids == 1
+    assert uuid.UUID(store.get_session(imported.id).messages[0].id)
+
+
 def test_a_file_with_one_bad_session_imports_nothing(store):
-    with pytest.raises(InvalidInputError, match=r"session 1 \(s-2\): a session title must be 1 to 200"):
-        store.import_sessions([exported(), exported("s-2", title="x" * 201)])
+    with pytest.raises(InvalidInputError, match=rf"session 1 \({S2}\): a session title must be 1 to 200"):
+        store.import_sessions([exported(), exported(S2, title="x" * 201)])
     assert store.session_count() == 0
 
 
@@ -84,14 +103,14 @@ def test_importing_makes_no_session_current(store):
 def test_each_imported_session_is_announced_once_as_created(store):
     heard = []
     store.on_did_change(heard.append)
-    report = store.import_sessions([exported(), exported("s-2")])
+    report = store.import_sessions([exported(), exported(S2)])
     assert [(c.kind, c.session_id) for c in heard] == [(ChangeKind.SESSION_CREATED, s.id) for s in report.sessions]
 
 
 def test_a_message_added_after_an_import_comes_after_the_imported_ones(store):
     store.import_sessions([exported()])
-    added = store.add_message("s-1", role="user", content="and now?")
-    session = store.get_session("s-1")
+    added = store.add_message(S1, role="user", content="and now?")
+    session = store.get_session(S1)
     assert session.messages[-1] == added
     assert session.updated_at == added.timestamp > AT + timedelta(days=30)
 
@@ -118,5 +137,5 @@ def test_a_session_imported_into_the_workspace_file_is_seen_by_another_store_on_
     with open_store(workspace_file) as importer, open_store(workspace_file) as other:
         importer.import_sessions([exported()])
         changes = other.poll()
-        assert other.get_session("s-1") == exported()
-    assert (ChangeKind.SESSION_CREATED, "s-1") in [(c.kind, c.session_id) for c in changes]
+        assert other.get_session(S1) == exported()
+    assert (ChangeKind.SESSION_CREATED, S1) in [(c.kind, c.session_id) for c in changes]

@@ -79,7 +79,7 @@ def read(data: dict[str, Any], *, title: str | None = None) -> tuple[ChatSession
     ]
     created = kept[0].timestamp if kept else utc_now()
     updated = max([created, *(message.timestamp for message in kept)])
-    session_id = chat_id if isinstance(chat_id, str) and chat_id else new_id()
+    session_id = chat_id if isinstance(chat_id, str) else new_id()
     session = ChatSession(session_id, kept, created, updated, title)
     return session, len(messages) - len(kept)
 
@@ -97,7 +97,7 @@ def _message(position: int, entry: object, users: dict[str, Any]) -> ChatMessage
         raise InvalidInputError(f"{where} has no 'time' (seconds since the epoch)")
     message_id = entry.get("id")
     return ChatMessage(
-        id=message_id if isinstance(message_id, str) and message_id else new_id(),
+        id=message_id if isinstance(message_id, str) else new_id(),
         role=_role(entry, users),
         content=body,
         timestamp=_time(where, moment),

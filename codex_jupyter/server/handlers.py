@@ -10,6 +10,7 @@ beside this module describes the API.
 from __future__ import annotations
 
 import re
+import unicodedata
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
@@ -120,9 +121,8 @@ class ExportHandler(StoreHandler):
         except InvalidInputError as error:
             raise web.HTTPError(400, f"query parameter 'format': {error}") from None
         session, text = await self.call(lambda store: _export(store, session_id, format))
-        self.set_header("Content-Type", MEDIA_TYPES[format])
         self.set_header("Content-Disposition", attachment(session, suffix(format)))
-        self.finish(text.encode("utf-8"))
+        self.finish(text.encode("utf-8"), set_content_type=MEDIA_TYPES[format])
 
 
 def _export(store: SessionStore, session_id: str, format: Format) -> tuple[ChatSession, str]:
@@ -136,7 +136,8 @@ def attachment(session: ChatSession, extension: str) -> str:
     ``filename`` is a plain ASCII fallback; ``filename*`` (RFC 6266) carries the title as it is.
     """
     name = " ".join((session.title or session.id).split())
-    fallback = re.sub(r"[^A-Za-z0-9._ -]+", "_", name).strip(" ._") or session.id
+    ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
+    fallback = " ".join(re.sub(r"[^A-Za-z0-9._ -]+", "_", ascii_name).split()).strip("._") or session.id
     return f"attachment; filename=\"{fallback}{extension}\"; filename*=UTF-8''{quote(name + extension, safe='')}"
 
 
