@@ -49,8 +49,11 @@ class OneLineErrors(JupyterApp):
     """Errors as one line on stderr, a wrong option included (argparse would print its usage first)."""
 
     version = __version__
-    #: How the command is named in errors.
-    prog = "jupyter codex"
+
+    @property
+    def prog(self) -> str:
+        """How the command is named in errors: ``jupyter codex``, or ``jupyter codex export`` for a subcommand."""
+        return "jupyter codex" if self.name == CodexApp.name else f"jupyter codex {self.name}"
 
     def _log_level_default(self) -> int:
         return logging.WARNING
@@ -117,12 +120,9 @@ class CodexCommand(OneLineErrors):
             os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
             self.exit(1)
 
-    @property
-    def prog(self) -> str:  # type: ignore[override]
-        return f"jupyter codex {self.name}"
-
     def run(self, store: SessionStore) -> None:
-        raise NotImplementedError
+        """The subcommand's action on the store (each subcommand defines it)."""
+        raise NotImplementedError(f"{type(self).__name__} defines no run()")
 
     def positional(self, count: int, *, rest: bool = False) -> list[str]:
         """The ``count`` positional arguments (the last one joined from all the rest when ``rest``)."""

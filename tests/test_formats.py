@@ -55,6 +55,11 @@ def test_a_chat_becomes_a_session_titled_after_its_file_with_the_chats_id():
     assert session.updated_at == session.messages[-1].timestamp
 
 
+def test_a_file_name_too_long_for_a_title_is_cut_to_the_longest_title():
+    [session] = parse(make_chat().get(), name=f"{'x' * 250}.chat").sessions
+    assert session.title == "x" * 200
+
+
 def test_a_sender_that_is_a_persona_but_not_among_the_users_is_the_assistant():
     chat = json.loads(make_chat().get())
     chat["users"] = {}

@@ -18,7 +18,7 @@ from typing import Literal, get_args
 
 from ..errors import InvalidInputError
 from ..files import storage_error
-from ..models import ChatSession
+from ..models import MAX_TITLE, ChatSession
 from . import chat_file, codex_json, markdown
 
 Format = Literal["md", "json", "chat"]
@@ -83,8 +83,9 @@ def parse(raw: str | bytes, *, name: str | None = None) -> Parsed:
     if codex_json.is_codex_json(data):
         return Parsed("json", tuple(codex_json.read(data)))
     if chat_file.is_chat_file(data):
-        title = Path(name).stem.strip() or None if name else None
-        session, skipped = chat_file.read(data, title=title)
+        # Titled after the file, cut to the longest title a session may have.
+        title = Path(name).stem.strip()[:MAX_TITLE].strip() if name else ""
+        session, skipped = chat_file.read(data, title=title or None)
         return Parsed("chat", (session,), skipped)
     raise InvalidInputError(
         "neither a codex-jupyter JSON export (an object with 'format' and 'sessions') "
