@@ -56,6 +56,15 @@ def server_workspace_file(root_dir: str | os.PathLike[str]) -> Path:
     return own_folder() / "servers" / f"{root.name or 'root'}-{digest}.sqlite3"
 
 
+def server_workspace(configured: str | None, root_dir: str | os.PathLike[str]) -> str | Path:
+    """The workspace file a Jupyter server uses: ``c.CodexJupyter.workspace_file`` if ``configured``, else
+    ``$CODEX_JUPYTER_WORKSPACE`` if set, else :func:`server_workspace_file` of its root folder.
+
+    The server and ``jupyter codex`` both ask this, so the command finds the server's sessions.
+    """
+    return configured or os.environ.get(WORKSPACE_ENV) or server_workspace_file(root_dir)
+
+
 def default_scope() -> str:
     """The notebook this kernel runs for, when the server told it; else ``"default"``.
 

@@ -25,6 +25,14 @@ def new_id() -> str:
     return str(uuid.uuid4())
 
 
+def is_id(value: object) -> bool:
+    """Whether ``value`` is an id as :func:`new_id` makes them: a UUID in its canonical text form."""
+    try:
+        return isinstance(value, str) and str(uuid.UUID(value)) == value
+    except ValueError:
+        return False
+
+
 def utc_now() -> datetime:
     return datetime.now(timezone.utc)
 

@@ -53,7 +53,12 @@ def format_time(moment: datetime, *, seconds: bool = True) -> str:
 
 def session_label(session: ChatSession) -> str:
     """A one-line name for a session, for lists and headings."""
-    return " ".join((session.title or UNTITLED).split())
+    return title_label(session.title)
+
+
+def title_label(title: str | None) -> str:
+    """A title on one line, or :data:`UNTITLED`."""
+    return " ".join((title or UNTITLED).split())
 
 
 def message_text(message: ChatMessage) -> str:
@@ -120,3 +125,10 @@ def transcript_html(
 def session_display_html(session: ChatSession) -> str:
     """A session's rich display in a notebook: its latest :data:`DISPLAY_LIMIT` messages."""
     return transcript_html(session, latest_messages(session))
+
+
+def text_table(header: tuple[str, ...], rows: Sequence[tuple[str, ...]]) -> str:
+    """Columns padded to line up in a terminal (for ``%codex_sessions`` and ``jupyter codex list``)."""
+    widths = [max(len(cell) for cell in column) for column in zip(header, *rows, strict=True)]
+    return "\n".join("  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip()
+                     for row in [header, *rows])  # fmt: skip

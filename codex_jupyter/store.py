@@ -10,14 +10,16 @@ from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from dataclasses import replace
 from datetime import timedelta
 from types import TracebackType
 from typing import Any
 
 from .errors import InvalidInputError, InvalidTypeError, SessionNotFoundError, StoreDisposedError
 from .events import ChangeKind, Disposable, EventEmitter, Listener, StoreChange
+from .imports import ImportedSession, ImportReport
 from .locations import MEMORY, default_scope, default_workspace_file
 from .models import (
     ChatMessage,
@@ -27,6 +29,7 @@ from .models import (
     check_content,
     check_role,
     check_title,
+    is_id,
     new_id,
     utc_now,
 )
@@ -200,6 +203,63 @@ class SessionStore:
             self._record(session_id)
         self._check_open()
         return self._backend.search(terms, limit, session_id)
+
+    def find_session(self, id_or_prefix: str) -> ChatSession:
+        """The session whose id is ``id_or_prefix``, or the only one whose id starts with it (ids are long to type).
+
+        ``SessionNotFoundError`` when none matches; ``InvalidInputError`` when several do.
+        """
+        wanted = id_or_prefix.strip()
+        self._check_open()
+        record = self._backend.get_session(wanted) if wanted else None
+        if record is not None:
+            return self._session(record)
+        matches = [s for s in self.get_sessions() if wanted and s.id.startswith(wanted)]
+        if len(matches) == 1:
+            return matches[0]
+        if not matches:
+            raise SessionNotFoundError(wanted)
+        shown = ", ".join(s.id[:8] for s in matches[:5])
+        raise InvalidInputError(f"{wanted!r} matches {len(matches)} sessions ({shown}, ...); type more of the id")
+
+    def import_sessions(self, sessions: Sequence[ChatSession]) -> ImportReport:
+        """Store ``sessions`` (read from a file) as new sessions, with their messages' ids and timestamps.
+
+        All of them are stored, or none. It never merges into or replaces a stored session: an
+        id that a stored session or message (or an earlier one of ``sessions``) already has, or
+        that is not a UUID as this store's ids are, is replaced by a fresh one, and the report
+        says so. Titles are checked as by
+        :meth:`create_session`; no session becomes current. Each session is announced as one
+        ``session_created``: it arrives whole, so its messages are not announced one by one.
+        """
+        titles = []
+        for index, session in enumerate(sessions):
+            try:
+                titles.append(check_title(session.title))
+            except InvalidInputError as error:
+                raise type(error)(f"session {index} ({session.id}): {error}") from None
+        contents = [tuple(session.messages) for session in sessions]
+        imported = []
+        with self._write() as changes:
+            taken_sessions = self._backend.existing_session_ids({session.id for session in sessions})
+            taken_messages = self._backend.existing_message_ids({m.id for messages in contents for m in messages})
+            for session, title, messages in zip(sessions, titles, contents, strict=True):
+                session_id = session.id if is_id(session.id) and session.id not in taken_sessions else new_id()
+                taken_sessions.add(session_id)
+                kept = []
+                for message in messages:
+                    if not is_id(message.id) or message.id in taken_messages:
+                        message = replace(message, id=new_id())
+                    taken_messages.add(message.id)
+                    kept.append(message)
+                updated = max([session.created_at, session.updated_at, *(m.timestamp for m in kept)])
+                record = SessionRecord(session_id, title, session.created_at, updated, len(kept))
+                self._backend.import_session(record, kept)
+                changes.append(StoreChange(ChangeKind.SESSION_CREATED, session_id))
+                renewed = sum(new.id != old.id for new, old in zip(kept, messages, strict=True))
+                imported.append(ImportedSession(session_id, session.id, title, len(kept), renewed))
+        self._logger.info("imported %d session(s) into %s", len(imported), self._backend.location)
+        return ImportReport(tuple(imported))
 
     def delete_session(self, session_id: str) -> None:
         """Remove a session and its messages; a scope whose current session it was has none afterwards."""

@@ -8,7 +8,7 @@ from jupyter_server.extension.application import ExtensionApp
 from jupyter_server.serverapp import ServerApp
 from traitlets import Float, Int, Unicode
 
-from ..locations import WORKSPACE_ENV, server_workspace_file
+from ..locations import WORKSPACE_ENV, server_workspace
 from ..store import SessionStore, open_store
 from .events import ChangeAnnouncer
 from .handlers import handlers
@@ -49,7 +49,7 @@ class CodexJupyter(ExtensionApp):
         serverapp: ServerApp = self.serverapp  # type: ignore[assignment]
         if serverapp.event_logger is None:  # every jupyter-server 2 has one; say so if a custom server lacks it
             raise RuntimeError("codex_jupyter needs jupyter-server's event bus (ServerApp.event_logger)")
-        location = self.workspace_file or os.environ.get(WORKSPACE_ENV) or server_workspace_file(serverapp.root_dir)
+        location = server_workspace(self.workspace_file, serverapp.root_dir)
         self.store_thread = StoreThread(open_store(location, logger=self.log, scope=SERVER_SCOPE))
         # Kernels inherit the server's environment: this is how each of them finds the same file.
         self._kernels_environment = os.environ.get(WORKSPACE_ENV)

@@ -70,11 +70,15 @@ class StoreHandler(ExtensionHandlerMixin, APIHandler):
         limit = self.app.max_body_bytes
         return web.HTTPError(413, f"request body of {size} bytes is over the limit of {limit} bytes")
 
-    def body(self, *, required: tuple[str, ...] = (), optional: tuple[str, ...] = ()) -> dict[str, Any]:
-        """The request body as a JSON object with exactly these fields; 413 or 400 naming what is wrong otherwise."""
+    def raw_body(self) -> bytes:
+        """The request body as it came, or 413 when it was over the limit (and so was not kept)."""
         if self._received > self.app.max_body_bytes:
             raise self._too_large(self._received)
-        raw = b"".join(self._kept)
+        return b"".join(self._kept)
+
+    def body(self, *, required: tuple[str, ...] = (), optional: tuple[str, ...] = ()) -> dict[str, Any]:
+        """The request body as a JSON object with exactly these fields; 413 or 400 naming what is wrong otherwise."""
+        raw = self.raw_body()
         if not raw.strip() and not required:
             return {}
         try:

@@ -9,13 +9,19 @@ beside this module describes the API.
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from typing import TYPE_CHECKING, Any
+from urllib.parse import quote
 
 from jupyter_server.auth.decorator import authorized
 from tornado import web
 
+from ..errors import InvalidInputError
+from ..formats import MEDIA_TYPES, Format, check_format, suffix, write
 from ..models import ChatMessage, ChatSession
 from ..search import MAX_LIMIT
+from ..transfer import import_text
 from .base import StoreHandler
 
 if TYPE_CHECKING:
@@ -116,6 +122,50 @@ class MessagesHandler(StoreHandler):
         self.write_json(message.to_dict(), status=201)
 
 
+class ExportHandler(StoreHandler):
+    @web.authenticated
+    @authorized
+    async def get(self, session_id: str) -> None:
+        """The session as a file to download: ``format`` is ``md`` (default), ``json`` or ``chat``."""
+        try:
+            format = check_format(self.get_query_argument("format", "md"))
+        except InvalidInputError as error:
+            raise web.HTTPError(400, f"query parameter 'format': {error}") from None
+        session, text = await self.call(lambda store: _export(store, session_id, format))
+        self.set_header("Content-Disposition", attachment(session, suffix(format)))
+        self.finish(text.encode("utf-8"), set_content_type=MEDIA_TYPES[format])
+
+
+def _export(store: SessionStore, session_id: str, format: Format) -> tuple[ChatSession, str]:
+    session = store.get_session(session_id)
+    return session, write([session], format)
+
+
+def attachment(session: ChatSession, extension: str) -> str:
+    """``Content-Disposition`` for a download named after the session's title (else its id).
+
+    ``filename`` is a plain ASCII fallback; ``filename*`` (RFC 6266) carries the title as it is.
+    """
+    name = " ".join((session.title or session.id).split())
+    ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
+    fallback = " ".join(re.sub(r"[^A-Za-z0-9._ -]+", "_", ascii_name).split()).strip("._") or session.id
+    return f"attachment; filename=\"{fallback}{extension}\"; filename*=UTF-8''{quote(name + extension, safe='')}"
+
+
+class ImportHandler(StoreHandler):
+    @web.authenticated
+    @authorized
+    async def post(self) -> None:
+        """Import a codex-jupyter JSON export or a ``.chat`` file (the body) as new sessions; 201 with the report.
+
+        ``name``, the file's name, titles a ``.chat`` file's session. A body with anything wrong
+        in it imports nothing (400); one over the size limit is never read (413).
+        """
+        raw, name = self.raw_body(), self.get_query_argument("name", None)
+        report = await self.call(lambda store: import_text(store, raw, name=name))
+        self.write_json(report.to_dict(), status=201)
+
+
 class CurrentHandler(StoreHandler):
     @web.authenticated
     @authorized
@@ -161,6 +211,8 @@ handlers: list[tuple[str, type[StoreHandler]]] = [
     (r"/codex/api/sessions/?", SessionsHandler),
     (rf"/codex/api/sessions/{_ID}/?", SessionHandler),
     (rf"/codex/api/sessions/{_ID}/messages/?", MessagesHandler),
+    (rf"/codex/api/sessions/{_ID}/export/?", ExportHandler),
+    (r"/codex/api/import/?", ImportHandler),
     (r"/codex/api/current/?", CurrentHandler),
     (r"/codex/api/search/?", SearchHandler),
 ]

@@ -7,6 +7,7 @@ own operation, so a backend can store it without touching the rest of the histor
 
 from __future__ import annotations
 
+from collections.abc import Collection, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import datetime
@@ -62,6 +63,22 @@ class StorageBackend(Protocol):
 
     def append_message(self, session_id: str, message: ChatMessage) -> None:
         """Store ``message`` after the session's last one; its timestamp becomes the session's ``updated_at``."""
+        ...
+
+    def import_session(self, record: SessionRecord, messages: Sequence[ChatMessage]) -> None:
+        """Store a whole session as given: the record's title and times, the messages' ids and timestamps.
+
+        ``record.message_count`` is ``len(messages)``; the store has checked that no stored
+        session or message has these ids.
+        """
+        ...
+
+    def existing_session_ids(self, ids: Collection[str]) -> set[str]:
+        """Which of ``ids`` stored sessions have."""
+        ...
+
+    def existing_message_ids(self, ids: Collection[str]) -> set[str]:
+        """Which of ``ids`` stored messages have (in any session)."""
         ...
 
     def rename_session(self, session_id: str, title: str, updated_at: datetime) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import copy
 import threading
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import datetime
@@ -81,6 +81,19 @@ class MemoryBackend:
         self._state.sessions[session_id] = replace(
             record, message_count=record.message_count + 1, updated_at=message.timestamp
         )
+
+    def import_session(self, record: SessionRecord, messages: Sequence[ChatMessage]) -> None:
+        self._state.sessions[record.id] = record
+        self._state.messages[record.id] = list(messages)
+
+    def existing_session_ids(self, ids: Collection[str]) -> set[str]:
+        with self._lock:
+            return {session_id for session_id in ids if session_id in self._state.sessions}
+
+    def existing_message_ids(self, ids: Collection[str]) -> set[str]:
+        wanted = set(ids)
+        with self._lock:
+            return {m.id for messages in self._state.messages.values() for m in messages if m.id in wanted}
 
     def rename_session(self, session_id: str, title: str, updated_at: datetime) -> None:
         record = self._state.sessions[session_id]

@@ -13,7 +13,7 @@ The document, ``metadata.codex``::
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any, Protocol
 
@@ -133,6 +133,12 @@ class NotebookBackend(MemoryBackend):
     def create_session(self, record: SessionRecord) -> None:
         super().create_session(record)
         session = ChatSession(record.id, (), record.created_at, record.updated_at, record.title)
+        self._outbox.append({"op": "create_session", "session": session.to_dict()})
+
+    def import_session(self, record: SessionRecord, messages: Sequence[ChatMessage]) -> None:
+        super().import_session(record, messages)
+        # One change with the whole session: the frontend adds it to the document as it is.
+        session = ChatSession(record.id, messages, record.created_at, record.updated_at, record.title)
         self._outbox.append({"op": "create_session", "session": session.to_dict()})
 
     def append_message(self, session_id: str, message: ChatMessage) -> None:

@@ -25,8 +25,9 @@ import logging
 import os
 import sqlite3
 import threading
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import replace
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -45,6 +46,8 @@ from .workspace_path import Found, identify, refusal, workspace_path
 #: How long a writer waits for another process's transaction before giving up.
 BUSY_TIMEOUT_SECONDS = 60.0
 
+#: Ids bound in one ``IN (...)`` query, well under SQLite's limit on bound parameters.
+_IDS_PER_QUERY = 500
 _SESSION_COLUMNS = "id, title, created_at, updated_at, message_count"
 _MESSAGE_COLUMNS = "id, role, content, timestamp"
 
@@ -336,6 +339,34 @@ class SQLiteBackend:
             "UPDATE sessions SET title = ?, updated_at = ? WHERE id = ?", (title, updated_at.isoformat(), session_id)
         )
         self._after_commit.append(lambda: self._titles.__setitem__(session_id, title))
+
+    def import_session(self, record: SessionRecord, messages: Sequence[ChatMessage]) -> None:
+        # Through the same writes as a new session and its appended messages, so that whatever
+        # else the file keeps for each message is kept for these too.
+        self.create_session(replace(record, message_count=0))
+        for message in messages:
+            self.append_message(record.id, message)
+        self._conn.execute(
+            "UPDATE sessions SET updated_at = ? WHERE id = ?", (record.updated_at.isoformat(), record.id)
+        )
+
+    def existing_session_ids(self, ids: Collection[str]) -> set[str]:
+        ids, found = list(ids), set()
+        with self._access():
+            for start in range(0, len(ids), _IDS_PER_QUERY):
+                chunk = ids[start : start + _IDS_PER_QUERY]
+                marks = ", ".join("?" * len(chunk))
+                found |= {row[0] for row in self._conn.execute(f"SELECT id FROM sessions WHERE id IN ({marks})", chunk)}
+        return found
+
+    def existing_message_ids(self, ids: Collection[str]) -> set[str]:
+        # Message ids have no index of their own (nothing else looks messages up by id), so
+        # this reads each stored id once; imports are rare, and this keeps the schema as it is.
+        wanted = set(ids)
+        if not wanted:
+            return set()
+        with self._access():
+            return {row[0] for row in self._conn.execute("SELECT id FROM messages") if row[0] in wanted}
 
     def delete_session(self, session_id: str) -> list[str]:
         scopes = [

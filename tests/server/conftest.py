@@ -49,12 +49,18 @@ def check_against_spec(method: str, path: str, params: dict[str, str], body: byt
     request = MockRequest(
         "http://localhost", method.lower(), path, args=params, data=body, content_type="application/json"
     )
+    content_type = media_type(response)
+    # openapi-core checks a text body (Markdown) against a string schema only when it is given as text.
+    data = response.body.decode() if content_type.startswith("text/") else response.body
     SPEC.validate_response(
         request,
-        MockResponse(
-            response.body, status_code=response.code, content_type="application/json", headers=dict(response.headers)
-        ),
+        MockResponse(data, status_code=response.code, content_type=content_type, headers=dict(response.headers)),
     )
+
+
+def media_type(response: HTTPResponse) -> str:
+    """The response's media type without parameters (``text/markdown; charset=UTF-8`` → ``text/markdown``)."""
+    return response.headers.get("Content-Type", "application/json").split(";")[0].strip()
 
 
 Api = Callable[..., Awaitable[Reply]]
@@ -77,7 +83,10 @@ def api(jp_fetch) -> Api:
             allow_nonstandard_methods=True,
         )
         check_against_spec(method, f"/codex/api/{path}", params or {}, payload, response)
-        data = json.loads(response.body) if response.body else None
+        data: Any = None
+        if response.body:
+            is_json = media_type(response) == "application/json"
+            data = json.loads(response.body) if is_json else response.body.decode()
         return Reply(response.code, data, dict(response.headers))
 
     return call

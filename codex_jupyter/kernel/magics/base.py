@@ -39,18 +39,6 @@ class CodexMagics(Magics):
         except CodexError as error:
             raise UsageError(str(error)) from None
 
-    def find_session(self, id_or_prefix: str) -> ChatSession:
-        """The session whose id is ``id_or_prefix``, or the only one whose id starts with it."""
-        wanted = id_or_prefix.strip()
-        sessions = self.store.get_sessions()
-        matches = [s for s in sessions if s.id == wanted] or [s for s in sessions if s.id.startswith(wanted)]
-        if len(matches) == 1:
-            return matches[0]
-        if not matches or not wanted:
-            raise UsageError(f"no chat session with id {wanted!r} (%codex_sessions lists them)")
-        shown = ", ".join(s.id[:8] for s in matches[:5])
-        raise UsageError(f"{wanted!r} matches {len(matches)} sessions ({shown}, ...); type more of the id")
-
 
 def parse_arguments(magic: Callable[..., object], line: str) -> argparse.Namespace:
     """Parse a magic line like a shell would: ``--title "Two words"`` gives ``Two words``, without quotes."""

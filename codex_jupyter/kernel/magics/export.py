@@ -1,18 +1,16 @@
-"""The magic that writes sessions to files: ``%codex_export``."""
+"""The magics that move sessions in and out through files: ``%codex_export`` and ``%codex_import``."""
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
+import json
 
 from IPython.core.error import UsageError
 from IPython.core.magic import line_magic, magics_class
 from IPython.core.magic_arguments import argument, magic_arguments
 from IPython.display import JSON, display
 
-from ...errors import StorageError
-from ...export import FORMATS, Format, export, to_json_data
-from ...files import storage_error, write_private_file
+from ...formats import FORMATS, format_for, write
+from ...transfer import import_file, write_export
 from .base import CodexMagics, parse_arguments, show
 
 
@@ -20,21 +18,22 @@ from .base import CodexMagics, parse_arguments, show
 class ExportMagics(CodexMagics):
     @magic_arguments()
     @argument("path", nargs="?", help="file to write; without it, the export is displayed")
-    @argument("--format", "-f", choices=FORMATS, help="md or json (default: from the file's suffix, else md)")
+    @argument("--format", "-f", choices=FORMATS, help="md, json or chat (default: from the file's suffix, else md)")
     @argument("--all", "-a", action="store_true", help="every session, not only the current one")
     @argument(
         "--force", action="store_true", help="replace the file if it exists (without it, an existing file is kept)"
     )
     @line_magic
     def codex_export(self, line: str) -> None:
-        """Export the current session (or ``--all``) as Markdown or JSON, to a file or on screen.
+        """Export the current session (or ``--all``) as Markdown, JSON or a jupyterlab-chat ``.chat`` file.
 
-        The export holds the messages exactly as stored; JSON loads back with ``ChatSession.from_dict``.
+        The export holds the messages exactly as stored; JSON and ``.chat`` load back with
+        ``%codex_import``, and a ``.chat`` file opens in JupyterLab's chat (one session per file).
         A file is written whole or not at all, readable by its owner only, and an existing
         file is replaced only with ``--force``.
         """
         args = parse_arguments(self.codex_export, line)
-        format: Format = args.format or ("json" if args.path and Path(args.path).suffix == ".json" else "md")
+        format = args.format or format_for(args.path)
         with self.user_errors():
             if args.all:
                 sessions = self.store.get_sessions()
@@ -43,30 +42,34 @@ class ExportMagics(CodexMagics):
                 if current is None:
                     raise UsageError("there is no current session to export (use --all for every session)")
                 sessions = [current]
-            text = export(sessions, format)
+            text = write(sessions, format)
             if args.path:
-                path = _write(args.path, text, replace=args.force)
+                path = write_export(args.path, text, replace=args.force)
         count = sum(s.message_count for s in sessions)
         if args.path:
             show(f"Wrote {len(sessions)} session(s), {count} messages, as {format} to {path}.")
-        elif format == "json":
-            display(JSON(to_json_data(sessions), expanded=True))
+        elif format != "md":
+            display(JSON(json.loads(text), expanded=True))
         else:
             # Shown as a code block: the export is the raw content, which must not render as HTML.
             fence = "`" * max(3, _longest_backtick_run(text) + 1)
             show(text, markdown=f"{fence}markdown\n{text}\n{fence}")
 
+    @magic_arguments()
+    @argument("path", help="a JSON file written by %%codex_export, or a jupyterlab-chat .chat file")
+    @line_magic
+    def codex_import(self, line: str) -> None:
+        """Import the sessions of a codex-jupyter JSON export or a jupyterlab-chat ``.chat`` file, as new sessions.
 
-def _write(given: str, text: str, *, replace: bool) -> Path:
-    """Write the export to the file ``given`` (see :func:`~codex_jupyter.files.write_private_file`); return its path."""
-    path = Path(os.path.expanduser(given)).absolute()
-    try:
-        write_private_file(path, text.encode("utf-8"), replace=replace)
-    except FileExistsError:
-        raise StorageError(f"{path} already exists, and was left as it is; add --force to replace it", path) from None
-    except OSError as error:
-        raise storage_error(error, "write", path) from None
-    return path
+        Nothing stored is merged into or replaced: a session or message whose id is taken gets
+        a new one, and the report says so. A file with anything wrong in it imports nothing.
+        A ``.chat`` file's session is titled after the file; Jupyter AI's personas become the
+        ``assistant``, people the ``user``, and messages deleted in the chat are left out.
+        """
+        args = parse_arguments(self.codex_import, line)
+        with self.user_errors():
+            report = import_file(self.store, args.path)
+        show(report.summary())
 
 
 def _longest_backtick_run(text: str) -> int:

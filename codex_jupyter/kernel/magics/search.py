@@ -42,7 +42,7 @@ class SearchMagics(CodexMagics):
         args = self._parse(line)
         query = " ".join(args.query)
         with self.user_errors():
-            session_id = self.find_session(args.session).id if args.session else None
+            session_id = self.store.find_session(args.session).id if args.session else None
             hits = self.store.search(query, limit=args.limit, session_id=session_id)
         if not hits:
             show(f"No message or title matches {query}.")

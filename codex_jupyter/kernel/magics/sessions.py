@@ -11,7 +11,15 @@ from IPython.core.magic_arguments import argument, magic_arguments
 from traitlets import Int
 
 from ...models import ChatSession
-from ...rendering import DISPLAY_LIMIT, format_time, session_html, session_label, transcript_html, transcript_text
+from ...rendering import (
+    DISPLAY_LIMIT,
+    format_time,
+    session_html,
+    session_label,
+    text_table,
+    transcript_html,
+    transcript_text,
+)
 from .base import CodexMagics, describe, parse_arguments, show
 
 
@@ -58,7 +66,7 @@ class SessionMagics(CodexMagics):
         rows = [("●" if s.id == current_id else "", s.id, session_label(s), str(s.message_count),
                  format_time(s.updated_at)) for s in sessions]  # fmt: skip
         header = ("", "id", "title", "messages", "updated")
-        show(_text_table(header, rows), html=_html_table(header, rows))
+        show(text_table(header, rows), html=_html_table(header, rows))
 
     @magic_arguments()
     @argument("session_id", nargs="?", help="id (or a unique start of it) of the session; default: the current one")
@@ -72,7 +80,7 @@ class SessionMagics(CodexMagics):
         """
         args = parse_arguments(self.codex_show, line)
         with self.user_errors():
-            session = self.find_session(args.session_id) if args.session_id else self.store.get_current_session()
+            session = self.store.find_session(args.session_id) if args.session_id else self.store.get_current_session()
             if session is None:
                 show("There is no current session: start one with %codex_new, or pick one with %codex_use.")
                 return
@@ -96,7 +104,7 @@ class SessionMagics(CodexMagics):
         """Make another session the current one of this notebook."""
         args = parse_arguments(self.codex_use, line)
         with self.user_errors():
-            session = self.find_session(args.session_id)
+            session = self.store.find_session(args.session_id)
             self.store.set_current_session(session.id)
         show(f"Current session: {describe(session)}.", html=f"Current session: {session_html(session)}.")
 
@@ -108,7 +116,7 @@ class SessionMagics(CodexMagics):
         """Give the current session (or ``--id``'s) a new title; every client sees the change."""
         args = parse_arguments(self.codex_rename, line)
         with self.user_errors():
-            session = self.find_session(args.session_id) if args.session_id else self.store.get_current_session()
+            session = self.store.find_session(args.session_id) if args.session_id else self.store.get_current_session()
             if session is None:
                 raise UsageError("There is no current session to rename: start one with %codex_new, or give --id.")
             renamed = self.store.rename_session(session.id, " ".join(args.title))
@@ -129,12 +137,6 @@ class SessionMagics(CodexMagics):
             f"Removed session {describe(session)}. There is no current session now.",
             html=f"Removed session {session_html(session)}. There is no current session now.",
         )
-
-
-def _text_table(header: tuple[str, ...], rows: Sequence[tuple[str, ...]]) -> str:
-    widths = [max(len(cell) for cell in column) for column in zip(header, *rows, strict=True)]
-    return "\n".join("  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip()
-                     for row in [header, *rows])  # fmt: skip
 
 
 def _html_table(header: tuple[str, ...], rows: Sequence[tuple[str, ...]]) -> str:
