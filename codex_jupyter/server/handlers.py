@@ -14,10 +14,12 @@ from typing import TYPE_CHECKING, Any
 from jupyter_server.auth.decorator import authorized
 from tornado import web
 
+from ..context import cells_from_json
 from ..models import ChatMessage, ChatSession
 from .base import StoreHandler
 
 if TYPE_CHECKING:
+    from ..replies import ReplyRun
     from ..store import SessionStore
 
 #: Messages returned by ``GET sessions/{id}`` when no ``limit`` is given, and the most one request returns.
@@ -105,6 +107,50 @@ class MessagesHandler(StoreHandler):
         self.write_json(message.to_dict(), status=201)
 
 
+class MessageHandler(StoreHandler):
+    @web.authenticated
+    @authorized
+    async def get(self, session_id: str, message_id: str) -> None:
+        """One message as it now stands: a streamed reply, as far as it has come."""
+        message = await self.call(lambda store: store.get_message(session_id, message_id))
+        self.write_json(message.to_dict())
+
+
+class RepliesHandler(StoreHandler):
+    @web.authenticated
+    @authorized
+    async def post(self, session_id: str) -> None:
+        """Store ``content`` as a question (with ``context`` cells below it), and start the reply: 202 with the run."""
+        body = self.body(required=("content",), optional=("context",))
+        content = text_field(body, "content")
+        run = await self.call(
+            lambda store: self.app.replies.start(store, session_id, content, cells_from_json(body.get("context")))
+        )
+        self.set_header("Location", self.request.path.rstrip("/") + f"/{run.id}")
+        self.write_json(run.to_dict(), status=202)
+
+
+class ReplyHandler(StoreHandler):
+    def _run(self, session_id: str, run_id: str) -> ReplyRun:
+        run = self.app.replies.get(session_id, run_id)
+        if run is None:
+            raise web.HTTPError(404, f"session {session_id!r} has no reply run {run_id!r} (or it ended long ago)")
+        return run
+
+    @web.authenticated
+    @authorized
+    async def get(self, session_id: str, run_id: str) -> None:
+        """Where the reply stands: ``streaming``, or how it ended."""
+        self.write_json(self._run(session_id, run_id).to_dict())
+
+    @web.authenticated
+    @authorized
+    async def delete(self, session_id: str, run_id: str) -> None:
+        """Stop the reply (stored ``cancelled`` with what came so far); answered once that is stored."""
+        run = await self.app.replies.cancel(self._run(session_id, run_id))
+        self.write_json(run.to_dict())
+
+
 class CurrentHandler(StoreHandler):
     @web.authenticated
     @authorized
@@ -136,5 +182,8 @@ handlers: list[tuple[str, type[StoreHandler]]] = [
     (r"/codex/api/sessions/?", SessionsHandler),
     (rf"/codex/api/sessions/{_ID}/?", SessionHandler),
     (rf"/codex/api/sessions/{_ID}/messages/?", MessagesHandler),
+    (rf"/codex/api/sessions/{_ID}/messages/(?P<message_id>[^/]+)/?", MessageHandler),
+    (rf"/codex/api/sessions/{_ID}/replies/?", RepliesHandler),
+    (rf"/codex/api/sessions/{_ID}/replies/(?P<run_id>[^/]+)/?", ReplyHandler),
     (r"/codex/api/current/?", CurrentHandler),
 ]

@@ -37,7 +37,7 @@ from ..events import ChangeKind, StoreChange
 from ..files import FILE_MODE, create_private_file, make_private_folders, storage_error
 from ..locations import is_own_location
 from ..models import ChatMessage
-from . import migrations
+from . import migrations, writers
 from .base import SessionRecord
 from .workspace_path import Found, identify, refusal, workspace_path
 
@@ -45,7 +45,9 @@ from .workspace_path import Found, identify, refusal, workspace_path
 BUSY_TIMEOUT_SECONDS = 60.0
 
 _SESSION_COLUMNS = "id, title, created_at, updated_at, message_count"
-_MESSAGE_COLUMNS = "id, role, content, timestamp"
+_MESSAGE_COLUMNS = "id, role, content, timestamp, status, error, writer, heartbeat_at"
+#: The next value of ``messages.revision``, which grows on every change to a stored message.
+_NEXT_REVISION = "(SELECT coalesce(max(revision), 0) + 1 FROM messages WHERE revision > 0)"
 
 # SQLite's primary result codes (https://sqlite.org/rescode.html) for failures of the file or the
 # disk, which are reported as StorageErrors. Any other code (a syntax error, a constraint) is a bug.
@@ -106,8 +108,18 @@ def _record(row: tuple) -> SessionRecord:
 
 
 def _message(row: tuple) -> ChatMessage:
-    message_id, role, content, timestamp = row
-    return ChatMessage(message_id, role, content, datetime.fromisoformat(timestamp))
+    message_id, role, content, timestamp, status, error, writer, heartbeat_at = row
+    if status == "streaming" and writers.has_stopped(writer, _optional_time(heartbeat_at), _now()):
+        status = "incomplete"
+    return ChatMessage(message_id, role, content, datetime.fromisoformat(timestamp), status, error)
+
+
+def _optional_time(value: str | None) -> datetime | None:
+    return None if value is None else datetime.fromisoformat(value)
+
+
+def _now() -> datetime:
+    return datetime.now(timezone.utc)
 
 
 class SQLiteBackend:
@@ -135,6 +147,13 @@ class SQLiteBackend:
         self._current = dict(self._conn.execute("SELECT scope, session_id FROM current_sessions").fetchall())
         self._external: list[StoreChange] = []
         self._after_commit: list[Callable[[], None]] = []
+        # Streamed replies (see codex_jupyter.storage.writers): the latest change seen, and the replies other
+        # processes are streaming, watched so that one whose writer dies is announced (nothing in the file changes).
+        self._last_revision = self._conn.execute(
+            "SELECT coalesce(max(revision), 0) FROM messages WHERE revision > 0"
+        ).fetchone()[0]
+        self._streamed_by_others: dict[str, tuple[str, str | None, str | None]] = {}
+        self._mark_stopped_replies()
 
     @property
     def location(self) -> str:
@@ -293,6 +312,13 @@ class SQLiteBackend:
             ).fetchall()
         return [_message(row) for row in rows]
 
+    def get_message(self, session_id: str, message_id: str) -> ChatMessage | None:
+        with self._access():
+            row = self._conn.execute(
+                f"SELECT {_MESSAGE_COLUMNS} FROM messages WHERE id = ? AND session_id = ?", (message_id, session_id)
+            ).fetchone()
+        return None if row is None else _message(row)
+
     def get_current(self, scope: str) -> SessionRecord | None:
         with self._access():
             row = self._conn.execute(
@@ -319,10 +345,35 @@ class SQLiteBackend:
             (timestamp, session_id),
         ).fetchone()[0]
         seq = self._conn.execute(
-            f"INSERT INTO messages (session_id, position, {_MESSAGE_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?)",
-            (session_id, position, message.id, message.role, message.content, timestamp),
+            f"INSERT INTO messages (session_id, position, {_MESSAGE_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (session_id, position, message.id, message.role, message.content, timestamp, *self._state_of(message)),
         ).lastrowid
         self._after_commit.append(lambda: setattr(self, "_last_seq", seq))
+
+    def update_message(self, session_id: str, message: ChatMessage, updated_at: datetime) -> bool:
+        row = self._conn.execute(
+            f"UPDATE messages SET content = ?, status = ?, error = ?, writer = ?, heartbeat_at = ?, "
+            f"revision = {_NEXT_REVISION} WHERE session_id = ? AND id = ? RETURNING revision",
+            (message.content, *self._state_of(message), session_id, message.id),
+        ).fetchone()
+        if row is None:
+            return False
+        self._conn.execute("UPDATE sessions SET updated_at = ? WHERE id = ?", (updated_at.isoformat(), session_id))
+        self._after_commit.append(lambda: setattr(self, "_last_revision", row[0]))
+        return True
+
+    def heartbeat(self, session_id: str, message_id: str) -> None:
+        self._conn.execute(
+            "UPDATE messages SET heartbeat_at = ? WHERE session_id = ? AND id = ? AND status = 'streaming'",
+            (_now().isoformat(), session_id, message_id),
+        )
+
+    @staticmethod
+    def _state_of(message: ChatMessage) -> tuple[str, str | None, str | None, str | None]:
+        """The status columns of a message: a streaming one is this process's, alive now."""
+        if message.status == "streaming":
+            return message.status, message.error, writers.this_writer(), _now().isoformat()
+        return message.status, message.error, None, None
 
     def delete_session(self, session_id: str) -> list[str]:
         scopes = [
@@ -357,6 +408,8 @@ class SQLiteBackend:
         with self._access():
             if self._read_data_version() != self._data_version:
                 self._take_external_changes()
+            if self._streamed_by_others:
+                self._take_stopped_replies()
             changes, self._external = self._external, []
         return changes
 
@@ -394,6 +447,73 @@ class SQLiteBackend:
         ]
         self._session_ids, self._current = ids, current
         self._external.extend(found)
+        self._take_updated_messages()
+
+    # -- streamed replies: other processes' updates, and replies whose writer died ---------------
+
+    def _take_updated_messages(self) -> None:
+        """Queue the messages other processes changed (streamed replies growing or finishing) since the last look."""
+        rows = self._conn.execute(
+            f"SELECT revision, session_id, {_MESSAGE_COLUMNS} FROM messages "
+            "WHERE revision > 0 AND revision > ? ORDER BY revision",
+            (self._last_revision,),
+        ).fetchall()
+        latest: dict[str, StoreChange] = {}  # one event per message, with where it stands now
+        for revision, session_id, *columns in rows:
+            message = _message(tuple(columns))
+            latest[message.id] = StoreChange(ChangeKind.MESSAGE_UPDATED, session_id, message, external=True)
+            self._last_revision = revision
+        self._external.extend(latest.values())
+        mine = writers.this_writer()
+        self._streamed_by_others = {
+            message_id: (session_id, writer, heartbeat_at)
+            for message_id, session_id, writer, heartbeat_at in self._conn.execute(
+                "SELECT id, session_id, writer, heartbeat_at FROM messages WHERE status = 'streaming'"
+            )
+            if writer != mine
+        }
+
+    def _take_stopped_replies(self) -> None:
+        """Announce the replies of other processes that stopped streaming without finishing (they died)."""
+        now = _now()
+        for message_id, (session_id, writer, heartbeat_at) in list(self._streamed_by_others.items()):
+            if writers.has_stopped(writer, _optional_time(heartbeat_at), now):
+                del self._streamed_by_others[message_id]
+                message = self.get_message(session_id, message_id)
+                if message is not None:
+                    self._external.append(StoreChange(ChangeKind.MESSAGE_UPDATED, session_id, message, external=True))
+
+    def _mark_stopped_replies(self) -> None:
+        """Record as ``incomplete`` the replies whose writer died mid-stream, so the file itself says so."""
+        now = _now()
+        stopped = [
+            (seq, heartbeat_at)
+            for seq, writer, heartbeat_at in self._conn.execute(
+                "SELECT seq, writer, heartbeat_at FROM messages WHERE status = 'streaming'"
+            )
+            if writers.has_stopped(writer, _optional_time(heartbeat_at), now)
+        ]
+        if not stopped:
+            return
+        with self.transaction():
+            for seq, heartbeat_at in stopped:  # unless its writer showed it is alive meanwhile
+                self._conn.execute(
+                    "UPDATE messages SET status = 'incomplete', writer = NULL, heartbeat_at = NULL, "
+                    f"revision = {_NEXT_REVISION} WHERE seq = ? AND status = 'streaming' AND heartbeat_at IS ?",
+                    (seq, heartbeat_at),
+                )
+            self._after_commit.append(self._note_own_revision)
+        self._logger.warning(
+            "%d chat repl%s in %s stopped mid-stream (the process writing it ended); kept as incomplete",
+            len(stopped),
+            "y" if len(stopped) == 1 else "ies",
+            self._path,
+        )
+
+    def _note_own_revision(self) -> None:
+        self._last_revision = self._conn.execute(
+            "SELECT coalesce(max(revision), 0) FROM messages WHERE revision > 0"
+        ).fetchone()[0]
 
     def close(self) -> None:
         with self._lock:
