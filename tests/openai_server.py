@@ -25,6 +25,9 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Literal
 
+#: The API key the tests configure: recognisable, so a test can search for it where it must never be.
+API_KEY = "sk-test-codex-jupyter-S3CRET-0123456789abcdef"
+
 #: How a streamed reply ends: properly, by dropping the connection, or by sending nothing more.
 Ending = Literal["done", "drop", "stall"]
 
@@ -62,7 +65,7 @@ Script = Reply | Failure
 @dataclass
 class Request:
     path: str
-    headers: dict[str, str]
+    headers: dict[str, str]  # names in lower case
     body: dict[str, Any]
 
 
@@ -93,6 +96,12 @@ class OpenAIServer:
         self._http.shutdown()
         self._http.server_close()
 
+    def __enter__(self) -> OpenAIServer:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
     def _next(self) -> Script:
         try:
             return self._scripts.get_nowait()
@@ -120,7 +129,9 @@ def _handler(server: OpenAIServer) -> type[BaseHTTPRequestHandler]:
 
         def do_POST(self) -> None:
             body = json.loads(self.rfile.read(int(self.headers.get("Content-Length", 0))) or b"{}")
-            server.requests.append(Request(self.path, dict(self.headers), body))
+            server.requests.append(
+                Request(self.path, {name.lower(): value for name, value in self.headers.items()}, body)
+            )
             script = server._next()
             if isinstance(script, Failure):
                 self._fail(script)

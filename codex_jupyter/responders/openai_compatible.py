@@ -119,16 +119,18 @@ class OpenAIResponder(Configurable):
             timeout=self.timeout,
             max_retries=self.max_retries,
         )
+        replying = False
         try:
             async with client:
                 stream = await client.chat.completions.create(model=settings.model, messages=request, stream=True)
+                replying = True
                 async with stream:
                     async for chunk in stream:
                         for choice in chunk.choices:
                             if choice.index == 0 and choice.delta and choice.delta.content:
                                 yield choice.delta.content
         except openai.APIError as error:
-            raise self._translated(error, settings) from None
+            raise self._translated(error, settings, replying) from None
 
     def _settings(self) -> _Settings:
         """What this responder needs, from options and the environment; refused in one line naming what to set."""
@@ -153,8 +155,11 @@ class OpenAIResponder(Configurable):
             ) from None
         return _Settings(model, base_url, api_key or NO_KEY)
 
-    def _translated(self, error: openai.APIError, settings: _Settings) -> ResponderError:
-        """The one line the user sees for ``error``, with what to do; the API key is never part of it."""
+    def _translated(self, error: openai.APIError, settings: _Settings, replying: bool) -> ResponderError:
+        """The one line the user sees for ``error``, with what to do; the API key is never part of it.
+
+        ``replying``: whether the server had begun the reply (a broken connection then dropped mid-reply).
+        """
         import openai
 
         server = f"the model server at {settings.server}"
@@ -163,8 +168,11 @@ class OpenAIResponder(Configurable):
                 f"{server} did not answer within {self.timeout:g} s (c.OpenAIResponder.timeout); try again"
             )
         if isinstance(error, openai.APIConnectionError):
-            reason = _detail(repr(error.__cause__) if error.__cause__ else "", settings.api_key)
-            return ModelConnectionError(f"the connection to {server} failed or dropped ({reason or 'no reason given'})")
+            cause = error.__cause__
+            reason = _detail(f"{type(cause).__name__}: {cause}" if cause else "no reason given", settings.api_key)
+            if replying:
+                return ModelConnectionError(f"the connection to {server} dropped mid-reply ({reason})")
+            return ModelConnectionError(f"could not connect to {server} ({reason})")
         if not isinstance(error, openai.APIStatusError):  # an error the server sent in the middle of a reply
             return ModelServerError(f"{server} stopped the reply with an error: {_body_detail(error, settings)}")
         status = error.status_code

@@ -474,41 +474,54 @@ class SQLiteBackend:
         }
 
     def _take_stopped_replies(self) -> None:
-        """Announce the replies of other processes that stopped streaming without finishing (they died)."""
+        """Announce the replies of other processes that stopped streaming without finishing (their process died):
+        nothing in the file changes when that happens, so it is looked for. They are recorded as incomplete."""
         now = _now()
-        for message_id, (session_id, writer, heartbeat_at) in list(self._streamed_by_others.items()):
-            if writers.has_stopped(writer, _optional_time(heartbeat_at), now):
-                del self._streamed_by_others[message_id]
-                message = self.get_message(session_id, message_id)
-                if message is not None:
-                    self._external.append(StoreChange(ChangeKind.MESSAGE_UPDATED, session_id, message, external=True))
+        stopped = {
+            message_id
+            for message_id, (_, writer, heartbeat_at) in self._streamed_by_others.items()
+            if writers.has_stopped(writer, _optional_time(heartbeat_at), now)
+        }
+        if not stopped:
+            return
+        for message_id in stopped:
+            del self._streamed_by_others[message_id]
+        announced = {change.message.id for change in self._external if change.message is not None}
+        for session_id, message_id in self._mark_stopped_replies():
+            message = self.get_message(session_id, message_id)
+            if message is not None and message_id not in announced:
+                self._external.append(StoreChange(ChangeKind.MESSAGE_UPDATED, session_id, message, external=True))
 
-    def _mark_stopped_replies(self) -> None:
-        """Record as ``incomplete`` the replies whose writer died mid-stream, so the file itself says so."""
+    def _mark_stopped_replies(self) -> list[tuple[str, str]]:
+        """Record as ``incomplete`` the replies whose writer died mid-stream, so the file itself says so;
+        return their session and message ids."""
         now = _now()
         stopped = [
-            (seq, heartbeat_at)
-            for seq, writer, heartbeat_at in self._conn.execute(
-                "SELECT seq, writer, heartbeat_at FROM messages WHERE status = 'streaming'"
+            (seq, session_id, message_id, heartbeat_at)
+            for seq, session_id, message_id, writer, heartbeat_at in self._conn.execute(
+                "SELECT seq, session_id, id, writer, heartbeat_at FROM messages WHERE status = 'streaming'"
             )
             if writers.has_stopped(writer, _optional_time(heartbeat_at), now)
         ]
         if not stopped:
-            return
+            return []
         with self.transaction():
-            for seq, heartbeat_at in stopped:  # unless its writer showed it is alive meanwhile
+            for seq, _, _, heartbeat_at in stopped:  # unless its writer showed it is alive meanwhile
                 self._conn.execute(
                     "UPDATE messages SET status = 'incomplete', writer = NULL, heartbeat_at = NULL, "
                     f"revision = {_NEXT_REVISION} WHERE seq = ? AND status = 'streaming' AND heartbeat_at IS ?",
                     (seq, heartbeat_at),
                 )
             self._after_commit.append(self._note_own_revision)
+        for _, session_id, message_id, _ in stopped:
+            self._streamed_by_others.pop(message_id, None)
         self._logger.warning(
             "%d chat repl%s in %s stopped mid-stream (the process writing it ended); kept as incomplete",
             len(stopped),
             "y" if len(stopped) == 1 else "ies",
             self._path,
         )
+        return [(session_id, message_id) for _, session_id, message_id, _ in stopped]
 
     def _note_own_revision(self) -> None:
         self._last_revision = self._conn.execute(
