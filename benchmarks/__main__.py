@@ -12,6 +12,7 @@ BENCHMARKS = {
     "chat_panel": "benchmarks.chat_panel",
     "server": "benchmarks.server",
     "server_lock": "benchmarks.server_lock",
+    "replies": "benchmarks.replies",
 }
 
 

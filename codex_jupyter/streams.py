@@ -41,9 +41,10 @@ WriteHeartbeats = Callable[[list[tuple[str, str]]], None]
 class _Stream:
     session_id: str
     message: ChatMessage  # as last written
+    opened: float = field(default_factory=time.monotonic)
     parts: list[str] = field(default_factory=list)
     written: int = 0  # how many of ``parts`` the stored message holds
-    last_write: float = field(default_factory=time.monotonic)
+    last_write: float = -FLUSH_INTERVAL  # long ago: the first text is written at once
     failing: bool = False  # the last write failed (logged once, retried)
 
     @property
@@ -51,7 +52,9 @@ class _Stream:
         return len(self.parts) > self.written
 
     def due_at(self) -> float:
-        return self.last_write + (FLUSH_INTERVAL if self.unwritten else HEARTBEAT_INTERVAL.total_seconds())
+        if self.unwritten:
+            return self.last_write + FLUSH_INTERVAL
+        return max(self.last_write, self.opened) + HEARTBEAT_INTERVAL.total_seconds()
 
     def snapshot(self) -> ChatMessage:
         """The message with all text so far; the parts are joined into one, which the write will hold."""

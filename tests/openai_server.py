@@ -34,11 +34,13 @@ Ending = Literal["done", "drop", "stall"]
 
 @dataclass
 class Reply:
-    """A streamed reply of ``chunks``; with ``pause_after``, it stops after that many until :meth:`resume`."""
+    """A streamed reply of ``chunks``, sent ``interval`` seconds apart (as a model writes); with ``pause_after``,
+    it stops after that many until :meth:`resume`."""
 
     chunks: list[str]
     pause_after: int | None = None
     ending: Ending = "done"
+    interval: float = 0.0
     paused: threading.Event = field(default_factory=threading.Event)
     resumed: threading.Event = field(default_factory=threading.Event)
 
@@ -168,6 +170,8 @@ def _handler(server: OpenAIServer) -> type[BaseHTTPRequestHandler]:
             for sent, text in enumerate(reply.chunks):
                 if sent == reply.pause_after and not self._hold(reply):
                     return
+                if sent and reply.interval:
+                    time.sleep(reply.interval)
                 self._event(_chunk(server.model, {"content": text}))
             if reply.pause_after == len(reply.chunks) and not self._hold(reply):
                 return

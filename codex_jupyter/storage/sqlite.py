@@ -496,32 +496,30 @@ class SQLiteBackend:
         """Record as ``incomplete`` the replies whose writer died mid-stream, so the file itself says so;
         return their session and message ids."""
         now = _now()
-        stopped = [
-            (seq, session_id, message_id, heartbeat_at)
-            for seq, session_id, message_id, writer, heartbeat_at in self._conn.execute(
-                "SELECT seq, session_id, id, writer, heartbeat_at FROM messages WHERE status = 'streaming'"
-            )
-            if writers.has_stopped(writer, _optional_time(heartbeat_at), now)
-        ]
+        streaming = self._conn.execute(
+            "SELECT seq, session_id, id, writer, heartbeat_at FROM messages WHERE status = 'streaming'"
+        ).fetchall()
+        stopped = [row for row in streaming if writers.has_stopped(row[3], _optional_time(row[4]), now)]
         if not stopped:
             return []
         with self.transaction():
-            for seq, _, _, heartbeat_at in stopped:  # unless its writer showed it is alive meanwhile
+            for seq, *_, heartbeat_at in stopped:  # unless its writer showed it is alive meanwhile
                 self._conn.execute(
                     "UPDATE messages SET status = 'incomplete', writer = NULL, heartbeat_at = NULL, "
                     f"revision = {_NEXT_REVISION} WHERE seq = ? AND status = 'streaming' AND heartbeat_at IS ?",
                     (seq, heartbeat_at),
                 )
             self._after_commit.append(self._note_own_revision)
-        for _, session_id, message_id, _ in stopped:
+        marked = [(session_id, message_id) for _, session_id, message_id, *_ in stopped]
+        for _, message_id in marked:
             self._streamed_by_others.pop(message_id, None)
         self._logger.warning(
             "%d chat repl%s in %s stopped mid-stream (the process writing it ended); kept as incomplete",
-            len(stopped),
-            "y" if len(stopped) == 1 else "ies",
+            len(marked),
+            "y" if len(marked) == 1 else "ies",
             self._path,
         )
-        return [(session_id, message_id) for _, session_id, message_id, _ in stopped]
+        return marked
 
     def _note_own_revision(self) -> None:
         self._last_revision = self._conn.execute(
