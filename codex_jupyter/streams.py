@@ -103,30 +103,33 @@ class MessageStreams:
         with self._write_lock:
             with self._lock:
                 stream = self._open_stream(message_id)
-                del self._streams[message_id]
-                final = replace(stream.snapshot(), status=status, error=error)
-            if self._write([(stream.session_id, final)]):
-                raise SessionNotFoundError(stream.session_id)
-        return final
-
-    def streaming(self) -> list[str]:
-        """The ids of the messages being streamed."""
-        with self._lock:
-            return list(self._streams)
+            return self._write_final(stream, status, error)
 
     def close(self) -> None:
-        """Stop the thread, then write the open replies as ``incomplete``: their writer stops here."""
+        """Stop the thread, then write the replies still open as ``incomplete``: their writer stops here."""
         with self._lock:
             self._stopped = True
             self._wake.notify()
-            thread, open_ids = self._thread, list(self._streams)
+            thread = self._thread
         if thread is not None and thread is not threading.current_thread():
             thread.join()
-        for message_id in open_ids:
-            try:
-                self.finish(message_id, "incomplete", None)
-            except Exception:
-                self._logger.exception("could not save the end of a streamed reply (%s)", message_id)
+        with self._write_lock:
+            with self._lock:
+                still_open = list(self._streams.values())  # a reply finishing meanwhile is not among them
+            for stream in still_open:
+                try:
+                    self._write_final(stream, "incomplete", None)
+                except Exception:
+                    self._logger.exception("could not save the end of a streamed reply (%s)", stream.message.id)
+
+    def _write_final(self, stream: _Stream, status: MessageStatus, error: str | None) -> ChatMessage:
+        """Write ``stream``'s end (the caller holds the write lock)."""
+        with self._lock:
+            del self._streams[stream.message.id]
+            final = replace(stream.snapshot(), status=status, error=error)
+        if self._write([(stream.session_id, final)]):
+            raise SessionNotFoundError(stream.session_id)
+        return final
 
     def _open_stream(self, message_id: str) -> _Stream:
         """The stream of ``message_id`` (the caller holds the lock), or the error saying why there is none."""
