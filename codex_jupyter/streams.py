@@ -74,7 +74,9 @@ class MessageStreams:
         self._gone: dict[str, str] = {}  # message id -> session id, for replies whose session was deleted
         self._lock = threading.Lock()  # the buffers: held briefly, never across a write
         self._wake = threading.Condition(self._lock)
-        self._write_lock = threading.Lock()  # one write of streamed messages at a time, so none overtakes another
+        # One write of streamed messages at a time, so none overtakes another (reentrant: a listener called
+        # while the writing thread writes may close the store).
+        self._write_lock = threading.RLock()
         self._thread: threading.Thread | None = None
         self._stopped = False
 
@@ -181,6 +183,7 @@ class MessageStreams:
             with self._lock:
                 for stream, (_, message) in zip(grown, updates, strict=True):
                     stream.message, stream.written, stream.failing = message, 1, False
-                for message_id in gone:
-                    stream = self._streams.pop(message_id)
-                    self._gone[message_id] = stream.session_id
+                for session_id, message in updates:
+                    if message.id in gone:
+                        self._streams.pop(message.id, None)
+                        self._gone[message.id] = session_id
