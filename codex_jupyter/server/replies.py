@@ -59,7 +59,7 @@ class ReplyRuns:
 
     async def stop(self) -> None:
         """Stop every reply still streaming (each is stored ``cancelled``); the server is stopping."""
-        streaming = [run for run in self._runs.values() if not run.done.done()]
+        streaming = [run for run in list(self._runs.values()) if not run.done.done()]  # runs start on another thread
         if not streaming:
             return
         for run in streaming:

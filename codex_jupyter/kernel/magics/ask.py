@@ -21,8 +21,8 @@ from ...replies import ReplyRun, ask, ask_again
 from ...responders import DEFAULT_RESPONDER, Responder, load_responder
 from .base import CodexMagics, parse_arguments
 
-#: What follows a reply's text while it streams, and how it ended.
-_ENDINGS = {"streaming": "…", "cancelled": "(stopped)", "incomplete": "(incomplete)"}
+#: What follows a reply's text while it streams, and how it ended (why it failed follows as the cell's error).
+_ENDINGS = {"streaming": "…", "cancelled": "(stopped)", "error": "(failed)", "incomplete": "(incomplete)"}
 
 
 @magics_class
@@ -107,7 +107,7 @@ class AskMagics(CodexMagics):
         else:
             _stream_into_terminal(run)
         if run.status == "error":
-            raise UsageError(run.error)
+            raise UsageError(run.error or "the reply failed")
 
     def _ready_responder(self) -> Responder:
         if self._responder is None:
@@ -140,8 +140,7 @@ def previous_cells(shell: InteractiveShell, count: int) -> list[CellContext]:
 def _bundle(run: ReplyRun, text: str) -> dict[str, str]:
     """The output for the reply as far as it has come: sanitized HTML (never text/markdown, which JupyterLab
     renders unsanitized in trusted notebooks) and plain text."""
-    status = run.status
-    ending = run.error if status == "error" else _ENDINGS.get(status, "")
+    ending = _ENDINGS.get(run.status, "")
     html = render_markdown(text)
     if ending:
         html += f"<p><em>{escape(ending)}</em></p>"
