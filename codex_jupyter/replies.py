@@ -183,6 +183,9 @@ class ReplyRun:
             if not self._cancelled:
                 self._logger.exception("reply %s failed", self.message_id)
             status, error = ("cancelled", None) if self._cancelled else ("error", f"the reply failed ({failure!r})")
+        # Said before the store announces the end, so that a client reading the run on that announcement
+        # finds it ended (one reading it just before may find it ended before the message says so).
+        self.status, self.error = status, error
         try:
             self.message = self._store.finish_message(self.message_id, status, error)
         except CodexError as failure:  # the session was deleted meanwhile, the store closed, the disk is full

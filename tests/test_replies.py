@@ -19,7 +19,7 @@ import pytest
 from openai_server import API_KEY, Failure, OpenAIServer, Reply
 from traitlets.config import Config
 
-from codex_jupyter import ChatMessage, InvalidInputError, SessionStore, open_store
+from codex_jupyter import ChangeKind, ChatMessage, InvalidInputError, SessionStore, StoreChange, open_store
 from codex_jupyter.errors import ResponderNotConfiguredError
 from codex_jupyter.replies import ReplyRun, ask, ask_again
 from codex_jupyter.responders import OpenAIResponder, load_responder, responder_names
@@ -113,6 +113,23 @@ def test_follow_shows_the_reply_as_it_grows(model_server, workspace):
     follow_until(run, "one two ")
     reply.resume()
     assert list(run.follow())[-1] == "one two three"
+
+
+def test_the_run_has_ended_when_the_store_announces_the_end_of_its_reply(model_server, workspace):
+    """A client that reads the run when the reply's last message_updated arrives must not find it streaming."""
+    reply = model_server.then(Reply(["a", "b"], pause_after=1))
+    runs: list[ReplyRun] = []
+    seen: list[str] = []
+
+    def on_change(change: StoreChange) -> None:
+        if change.kind is ChangeKind.MESSAGE_UPDATED and change.message.status != "streaming":
+            seen.append(runs[0].status)
+
+    workspace.on_did_change(on_change)
+    runs.append(ask(workspace, OpenAIResponder(), "Done yet?"))
+    reply.resume()
+    ended(runs[0])
+    assert seen == ["complete"]
 
 
 def test_a_question_with_no_current_session_starts_one(model_server, workspace):

@@ -138,9 +138,9 @@ async def test_the_api_key_never_reaches_the_browser(api, model_server, subscrib
     model_server.then(Failure(401, "Incorrect API key provided", echo_key=True))
     run = (await api("POST", f"sessions/{session_id}/replies", {"content": "Is my key safe?"})).data
     events = []
-    while (ended := await api("GET", f"sessions/{session_id}/replies/{run['run_id']}")).data["status"] == "streaming":
+    while (stored := await message(api, session_id, run["message_id"])).get("status") == "streaming":
         events.append(await next_event(lambda e: e["message_id"] == run["message_id"]))
-    stored = await message(api, session_id, run["message_id"])
+    ended = await api("GET", f"sessions/{session_id}/replies/{run['run_id']}")
     assert "refused the API key (HTTP 401)" in ended.data["error"] == stored["error"]
     assert API_KEY in str(model_server.requests[0].headers)  # the server did send it, and the 401 quoted it
     assert API_KEY not in json.dumps([ended.data, stored, events])
