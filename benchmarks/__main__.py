@@ -13,6 +13,7 @@ BENCHMARKS = {
     "server": "benchmarks.server",
     "server_lock": "benchmarks.server_lock",
     "search": "benchmarks.search",
+    "replies": "benchmarks.replies",
 }
 
 

@@ -35,6 +35,17 @@ class SessionNotFoundError(CodexError, KeyError):
         return f"no chat session with id {self.session_id!r}"
 
 
+class MessageNotFoundError(SessionNotFoundError):
+    """The session has no message with this id."""
+
+    def __init__(self, session_id: str, message_id: str) -> None:
+        super().__init__(session_id)
+        self.message_id = message_id
+
+    def __str__(self) -> str:
+        return f"chat session {self.session_id!r} has no message with id {self.message_id!r}"
+
+
 class StoreDisposedError(CodexError, RuntimeError):
     """The store was disposed; open a new one to go on."""
 
@@ -91,3 +102,35 @@ class StoreLocationError(StorageError):
 
     Nothing at that location was touched.
     """
+
+
+class ResponderError(CodexError, RuntimeError):
+    """The assistant could not answer. The text is one line for the user; it never holds a secret (an API key)."""
+
+
+class ResponderNotConfiguredError(ResponderError):
+    """Nothing says which model answers, or how to reach it; the text says exactly what to set. Nothing was stored."""
+
+
+class ModelRequestError(ResponderError):
+    """The model's server refused the request (an HTTP 4xx other than those below: a wrong model name, say)."""
+
+
+class ModelAuthenticationError(ModelRequestError):
+    """The model's server refused the API key (HTTP 401 or 403)."""
+
+
+class ModelRateLimitError(ModelRequestError):
+    """The model's server is rate-limiting, or the account is out of quota (HTTP 429)."""
+
+
+class ModelServerError(ResponderError):
+    """The model's server failed (HTTP 5xx)."""
+
+
+class ModelConnectionError(ResponderError):
+    """The model's server could not be reached, or the connection dropped mid-reply."""
+
+
+class ModelTimeoutError(ModelConnectionError):
+    """The model's server did not answer (or stopped sending) within the configured timeout."""

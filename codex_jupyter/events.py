@@ -21,6 +21,8 @@ class ChangeKind(str, enum.Enum):
     SESSION_DELETED = "session_deleted"
     SESSION_RENAMED = "session_renamed"
     MESSAGE_ADDED = "message_added"
+    #: A streamed reply grew or finished; ``message`` is the message as it now stands.
+    MESSAGE_UPDATED = "message_updated"
     CURRENT_CHANGED = "current_changed"
 
 

@@ -19,6 +19,12 @@ from .errors import InvalidInputError, InvalidTypeError
 Role = Literal["user", "assistant", "system"]
 ROLES: tuple[str, ...] = get_args(Role)
 
+#: Where a message stands. Messages added whole are ``complete``; a reply streamed from a model is ``streaming``
+#: while it grows, then ``complete``, ``cancelled`` (stopped by the user) or ``error`` (the model failed; ``error``
+#: says how). ``incomplete``: its writer stopped before finishing it (the process died, or its store was closed).
+MessageStatus = Literal["streaming", "complete", "cancelled", "error", "incomplete"]
+STATUSES: tuple[str, ...] = get_args(MessageStatus)
+
 
 def new_id() -> str:
     """A fresh UUID4 string, the id format of sessions and messages."""
@@ -69,6 +75,13 @@ def check_title(title: object) -> str | None:
     return trimmed
 
 
+def check_status(status: object) -> MessageStatus:
+    """Return ``status`` if it is one of :data:`STATUSES`, else raise ``InvalidInputError`` naming them."""
+    if status not in STATUSES:
+        raise InvalidInputError(f"invalid message status {status!r}: the status must be one of {', '.join(STATUSES)}")
+    return status  # type: ignore[return-value]
+
+
 def _check_timestamp(name: str, value: object) -> datetime:
     if not isinstance(value, datetime) or value.utcoffset() is None:
         raise InvalidInputError(f"{name} must be a timezone-aware datetime, got {value!r}")
@@ -115,7 +128,11 @@ class _Displayed:
 
 @dataclass(frozen=True, slots=True)
 class ChatMessage(_Displayed):
-    """One message of a chat session. ``timestamp`` is timezone-aware UTC."""
+    """One message of a chat session. ``timestamp`` is timezone-aware UTC.
+
+    ``status`` is ``complete`` unless the message is a reply streamed from a model (see
+    :data:`MessageStatus`); ``error`` is the one-line reason of a reply that failed.
+    """
 
     _as_text = staticmethod(rendering.message_text)
     _as_html = staticmethod(rendering.message_html)
@@ -124,19 +141,31 @@ class ChatMessage(_Displayed):
     role: Role
     content: str
     timestamp: datetime
+    status: MessageStatus = "complete"
+    error: str | None = None
 
     def __post_init__(self) -> None:
         check_role(self.role)
         check_content(self.content)
+        check_status(self.status)
+        if self.error is not None and not isinstance(self.error, str):
+            raise InvalidTypeError(f"message error must be str or None, not {type(self.error).__name__}")
         object.__setattr__(self, "timestamp", _check_timestamp("timestamp", self.timestamp))
 
     def to_dict(self) -> dict[str, str]:
-        return {
+        """The JSON form. A complete message has exactly the fields it always had, so files written
+        before replies streamed, and the schemas that describe them, stay valid."""
+        data = {
             "id": self.id,
             "role": self.role,
             "content": self.content,
             "timestamp": self.timestamp.isoformat(),
         }
+        if self.status != "complete":
+            data["status"] = self.status
+        if self.error is not None:
+            data["error"] = self.error
+        return data
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> ChatMessage:
@@ -146,6 +175,8 @@ class ChatMessage(_Displayed):
             role=check_role(_field(data, "role", "message")),
             content=check_content(_field(data, "content", "message")),
             timestamp=_parse_timestamp("timestamp", _field(data, "timestamp", "message")),
+            status=check_status(data.get("status", "complete")),
+            error=data.get("error"),
         )
 
 

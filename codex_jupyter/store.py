@@ -13,11 +13,17 @@ import os
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import replace
-from datetime import timedelta
+from datetime import datetime, timedelta
 from types import TracebackType
 from typing import Any
 
-from .errors import InvalidInputError, InvalidTypeError, SessionNotFoundError, StoreDisposedError
+from .errors import (
+    InvalidInputError,
+    InvalidTypeError,
+    MessageNotFoundError,
+    SessionNotFoundError,
+    StoreDisposedError,
+)
 from .events import ChangeKind, Disposable, EventEmitter, Listener, StoreChange
 from .imports import ImportedSession, ImportReport
 from .locations import MEMORY, default_scope, default_workspace_file
@@ -25,6 +31,7 @@ from .models import (
     ChatMessage,
     ChatSession,
     LazyMessages,
+    MessageStatus,
     Role,
     check_content,
     check_role,
@@ -35,6 +42,10 @@ from .models import (
 )
 from .search import SearchHit, check_limit, parse_query
 from .storage import MemoryBackend, SessionRecord, SQLiteBackend, StorageBackend
+from .streams import MessageStreams
+
+#: How a streamed reply may end (``incomplete`` is for replies whose writer stopped).
+FINAL_STATUSES = ("complete", "cancelled", "error")
 
 _ONE_TICK = timedelta(microseconds=1)
 
@@ -59,6 +70,7 @@ class SessionStore:
         self._scope = scope or default_scope()
         self._logger = logger or logging.getLogger("codex_jupyter")
         self._events: EventEmitter[StoreChange] = EventEmitter(self._logger)
+        self._streams = MessageStreams(self._write_streamed, self._write_heartbeats, self._logger)
         self._disposed = False
 
     # -- sessions and messages ---------------------------------------------------------------
@@ -117,12 +129,14 @@ class SessionStore:
                 self._delete(record.id, changes)
 
     def dispose(self) -> None:
-        """Release the storage. Every write is already durable, so nothing is left to save.
+        """Release the storage. Every write is already durable; replies still streaming are saved as
+        ``incomplete`` with the text they have.
 
         Calling it again does nothing; any other call afterwards raises ``StoreDisposedError``.
         """
         if self._disposed:
             return
+        self._streams.close()
         self._disposed = True
         self._events.clear()
         self._backend.close()
@@ -267,6 +281,45 @@ class SessionStore:
             self._record(session_id)
             self._delete(session_id, changes)
 
+    # -- replies that stream in ---------------------------------------------------------------
+
+    def begin_message(self, session_id: str, role: Role = "assistant") -> ChatMessage:
+        """Store an empty ``streaming`` message at the end of the session, to grow with :meth:`append_to_message`.
+
+        Text appended is written in batches (see :mod:`codex_jupyter.streams`): listeners get
+        ``message_updated`` changes at most about ten times a second per message.
+        """
+        role = check_role(role)
+        with self._write() as changes:
+            message = self._append(self._record(session_id), role, "", changes, status="streaming")
+        self._streams.open(session_id, message)
+        return message
+
+    def append_to_message(self, message_id: str, text: str) -> None:
+        """Add ``text`` to the end of a message begun by :meth:`begin_message`; it is saved within moments."""
+        self._check_open()
+        self._streams.append(message_id, check_content(text))
+
+    def finish_message(
+        self, message_id: str, status: MessageStatus = "complete", error: str | None = None
+    ) -> ChatMessage:
+        """Save the whole text of a streamed message with how it ended: ``complete``, ``cancelled`` or ``error``
+        (with ``error``, one line for the user). Returns the message as stored."""
+        self._check_open()
+        if status not in FINAL_STATUSES:
+            raise InvalidInputError(f"a streamed message ends {', '.join(FINAL_STATUSES)}, not {status!r}")
+        if error is not None and (status != "error" or not isinstance(error, str)):
+            raise InvalidInputError("only a message that ends with status 'error' has an error text (a str)")
+        return self._streams.finish(message_id, status, error)
+
+    def get_message(self, session_id: str, message_id: str) -> ChatMessage:
+        """One message of a session as it now stands (a streamed reply, as far as it has been saved)."""
+        self._record(session_id)
+        message = self._backend.get_message(session_id, message_id)
+        if message is None:
+            raise MessageNotFoundError(session_id, message_id)
+        return message
+
     def on_did_change(self, listener: Listener) -> Disposable:
         """Call ``listener`` with each :class:`StoreChange`; dispose the result to stop.
 
@@ -352,25 +405,52 @@ class SessionStore:
         self._logger.info("created chat session %s in %s", record.id, self._backend.location)
         return record
 
-    def _append(self, record: SessionRecord, role: Role, content: str, changes: list[StoreChange]) -> ChatMessage:
-        # updated_at must move on every change, even two changes within one clock tick.
-        try:
-            timestamp = max(utc_now(), record.updated_at + _ONE_TICK)
-        except OverflowError:  # a session (from a notebook's metadata) updated at the last microsecond of 9999
-            raise InvalidInputError(
-                f"session {record.id!r} was last updated at {record.updated_at.isoformat()}, the end of the "
-                "range of dates, so no message can be added after it"
-            ) from None
-        message = ChatMessage(new_id(), role, content, timestamp)
+    def _append(
+        self,
+        record: SessionRecord,
+        role: Role,
+        content: str,
+        changes: list[StoreChange],
+        status: MessageStatus = "complete",
+    ) -> ChatMessage:
+        message = ChatMessage(new_id(), role, content, _next_update(record), status)
         self._backend.append_message(record.id, message)
         changes.append(StoreChange(ChangeKind.MESSAGE_ADDED, record.id, message))
         return message
+
+    def _write_streamed(self, updates: list[tuple[str, ChatMessage]]) -> list[str]:
+        """Write streamed messages as they now stand, in one transaction; return the ids of those gone."""
+        gone: list[str] = []
+        with self._write() as changes:
+            for session_id, message in updates:
+                record = self._backend.get_session(session_id)
+                if record is None or not self._backend.update_message(session_id, message, _next_update(record)):
+                    gone.append(message.id)
+                else:
+                    changes.append(StoreChange(ChangeKind.MESSAGE_UPDATED, session_id, message))
+        return gone
+
+    def _write_heartbeats(self, replies: list[tuple[str, str]]) -> None:
+        with self._write():
+            for session_id, message_id in replies:
+                self._backend.heartbeat(session_id, message_id)
 
     def _delete(self, session_id: str, changes: list[StoreChange]) -> None:
         scopes = self._backend.delete_session(session_id)
         changes.append(StoreChange(ChangeKind.SESSION_DELETED, session_id))
         changes += [StoreChange(ChangeKind.CURRENT_CHANGED, None, scope=scope) for scope in scopes]
         self._logger.info("deleted chat session %s from %s", session_id, self._backend.location)
+
+
+def _next_update(record: SessionRecord) -> datetime:
+    """The session's next ``updated_at``: now, but always later than the last, even within one clock tick."""
+    try:
+        return max(utc_now(), record.updated_at + _ONE_TICK)
+    except OverflowError:  # a session (from a notebook's metadata) updated at the last microsecond of 9999
+        raise InvalidInputError(
+            f"session {record.id!r} was last updated at {record.updated_at.isoformat()}, the end of the "
+            "range of dates, so nothing can be added after it"
+        ) from None
 
 
 def _message_fields(message: Mapping[str, Any] | None, role: object, content: object) -> tuple[Role, str]:

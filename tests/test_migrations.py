@@ -41,17 +41,22 @@ def schema_of(path: Path) -> tuple[int, list[str], list[str]]:
     return version, tables, columns
 
 
-def add_status(conn: sqlite3.Connection) -> None:
+def add_pinned(conn: sqlite3.Connection) -> None:
     """A step of the kind the next issues add: a column with a default, which older writers keep valid."""
-    conn.execute("ALTER TABLE messages ADD COLUMN status TEXT NOT NULL DEFAULT 'complete'")
+    conn.execute("ALTER TABLE messages ADD COLUMN pinned INTEGER NOT NULL DEFAULT 0")
+
+
+#: The real steps and one more: the code reads the latest schema, so a test step comes after the real ones.
+WITH_ONE_MORE = (*migrations.STEPS, add_pinned)
+LATEST = migrations.latest_version()
 
 
 def store_with_steps(path: Path, steps: tuple[migrations.Step, ...]) -> SessionStore:
     return SessionStore(SQLiteBackend(path, steps=steps), scope="notebooks/analysis.ipynb")
 
 
-@pytest.mark.parametrize("version", range(1, migrations.latest_version() + 1))
-def test_a_file_of_every_version_opens_and_everything_in_it_reads_back(tmp_path, version):
+@pytest.mark.parametrize("version", range(1, LATEST))
+def test_a_file_of_every_earlier_version_opens_and_everything_in_it_reads_back(tmp_path, version):
     path, expected = a_copy_of_version(version, tmp_path)
     with store_with_steps(path, migrations.STEPS) as store:
         assert [session.to_dict() for session in store.get_sessions()] == expected["sessions"]
@@ -62,18 +67,18 @@ def test_a_file_of_every_version_opens_and_everything_in_it_reads_back(tmp_path,
 
 def test_a_registered_step_runs_on_a_file_of_the_previous_version_and_keeps_its_data(tmp_path):
     path, expected = a_copy_of_version(1, tmp_path)
-    with store_with_steps(path, (add_status,)) as store:
+    with store_with_steps(path, WITH_ONE_MORE) as store:
         assert [session.to_dict() for session in store.get_sessions()] == expected["sessions"]
         store.add_message_to_current_session(role="user", content="written after the migration")
     version, _, columns = schema_of(path)
-    assert (version, columns[-1]) == (2, "status")
+    assert (version, columns[-1]) == (LATEST + 1, "pinned")
 
 
 def test_a_new_store_is_made_through_every_step(workspace_file):
-    with store_with_steps(workspace_file, (add_status,)) as store:
+    with store_with_steps(workspace_file, WITH_ONE_MORE) as store:
         store.add_message_to_current_session(role="user", content="hello")
     version, tables, columns = schema_of(workspace_file)
-    assert (version, columns[-1]) == (2, "status")
+    assert (version, columns[-1]) == (LATEST + 1, "pinned")
     assert {"sessions", "messages", "current_sessions"} <= set(tables)
 
 
@@ -86,30 +91,31 @@ def test_a_step_that_fails_leaves_the_file_at_its_version_with_nothing_changed(t
         raise RuntimeError("a bug in a migration step")
 
     with pytest.raises(RuntimeError, match="a bug in a migration step"):
-        store_with_steps(path, (add_status, broken))
+        store_with_steps(path, (*WITH_ONE_MORE, broken))
     assert schema_of(path) == before
 
 
 def test_a_file_newer_than_the_known_steps_is_refused_untouched(tmp_path):
     path, _ = a_copy_of_version(1, tmp_path)
-    with store_with_steps(path, (add_status,)):
+    with store_with_steps(path, WITH_ONE_MORE):
         pass
     before = path.read_bytes()
-    with pytest.raises(StoreFormatError, match="uses store format 2, newer than this codex-jupyter understands"):
-        store_with_steps(path, ())
+    with pytest.raises(StoreFormatError, match=f"uses store format {LATEST + 1}, newer than this codex-jupyter under"):
+        store_with_steps(path, migrations.STEPS)
     assert path.read_bytes() == before
 
 
 # Each process opens the file with a step that can run only once: a second run fails on CREATE TABLE.
 OPEN_WITH_A_ONE_TIME_STEP = """
 import os, sys
+from codex_jupyter.storage import migrations
 from codex_jupyter.storage.sqlite import SQLiteBackend
 
 def once(conn):
     conn.execute("CREATE TABLE migrated_by (pid INTEGER)")
     conn.execute("INSERT INTO migrated_by VALUES (?)", (os.getpid(),))
 
-SQLiteBackend(sys.argv[1], steps=(once,)).close()
+SQLiteBackend(sys.argv[1], steps=(*migrations.STEPS, once)).close()
 """
 
 
@@ -125,5 +131,5 @@ def test_processes_opening_an_older_file_at_once_migrate_it_once(tmp_path):
     assert [opener.returncode for opener in openers] == [0] * 4, errors
     with sqlite3.connect(path) as conn:
         assert conn.execute("SELECT count(*) FROM migrated_by").fetchone()[0] == 1
-        assert conn.execute("PRAGMA user_version").fetchone()[0] == 2
+        assert conn.execute("PRAGMA user_version").fetchone()[0] == LATEST + 1
     conn.close()

@@ -9,9 +9,11 @@ from jupyter_server.serverapp import ServerApp
 from traitlets import Float, Int, Unicode
 
 from ..locations import WORKSPACE_ENV, server_workspace
+from ..responders import DEFAULT_RESPONDER, Responder, load_responder
 from ..store import SessionStore, open_store
 from .events import ChangeAnnouncer
 from .handlers import handlers
+from .replies import ReplyRuns
 from .store_thread import StoreThread
 
 #: The scope whose current session a REST call changes when it names none.
@@ -40,8 +42,17 @@ class CodexJupyter(ExtensionApp):
         config=True,
         help="Seconds between two looks for changes written by kernels (announced as events).",
     )
+    responder = Unicode(
+        DEFAULT_RESPONDER,
+        config=True,
+        help="""Who answers questions asked through the REST API (the sidebar's Ask): the name of a responder,
+        an entry point of codex_jupyter.responders. The default, openai, is configured with c.OpenAIResponder.*
+        or $CODEX_JUPYTER_MODEL, $OPENAI_API_KEY, $OPENAI_BASE_URL.""",
+    )
 
     store_thread: StoreThread
+    replies: ReplyRuns
+    _responder: Responder | None = None
     _announcer: ChangeAnnouncer
     _kernels_environment: str | None
 
@@ -54,6 +65,7 @@ class CodexJupyter(ExtensionApp):
         # Kernels inherit the server's environment: this is how each of them finds the same file.
         self._kernels_environment = os.environ.get(WORKSPACE_ENV)
         os.environ[WORKSPACE_ENV] = self.store.location
+        self.replies = ReplyRuns(self._the_responder, self.log)
         self._announcer = ChangeAnnouncer(
             self.store_thread, serverapp.event_logger, serverapp.io_loop, self.poll_interval, self.log
         )
@@ -64,6 +76,12 @@ class CodexJupyter(ExtensionApp):
         """The server's store. Call it through ``store_thread``, never on the event loop."""
         return self.store_thread.store
 
+    def _the_responder(self) -> Responder:
+        """The configured responder, made at the first question (so a missing one never stops the server)."""
+        if self._responder is None:
+            self._responder = load_responder(self.responder, parent=self)
+        return self._responder
+
     def initialize_handlers(self) -> None:
         self.handlers.extend(handlers)
 
@@ -73,6 +91,7 @@ class CodexJupyter(ExtensionApp):
     async def stop_extension(self) -> None:
         if self.store.disposed:
             return
+        await self.replies.stop()
         self._announcer.stop()
         await self.store_thread.close()
         if self._kernels_environment is None:

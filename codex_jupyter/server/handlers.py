@@ -17,6 +17,7 @@ from urllib.parse import quote
 from jupyter_server.auth.decorator import authorized
 from tornado import web
 
+from ..context import cells_from_json
 from ..errors import InvalidInputError
 from ..formats import MEDIA_TYPES, Format, check_format, suffix, write
 from ..models import ChatMessage, ChatSession
@@ -25,6 +26,7 @@ from ..transfer import import_text
 from .base import StoreHandler
 
 if TYPE_CHECKING:
+    from ..replies import ReplyRun
     from ..store import SessionStore
 
 #: Messages returned by ``GET sessions/{id}`` when no ``limit`` is given, and the most one request returns.
@@ -166,6 +168,50 @@ class ImportHandler(StoreHandler):
         self.write_json(report.to_dict(), status=201)
 
 
+class MessageHandler(StoreHandler):
+    @web.authenticated
+    @authorized
+    async def get(self, session_id: str, message_id: str) -> None:
+        """One message as it now stands: a streamed reply, as far as it has come."""
+        message = await self.call(lambda store: store.get_message(session_id, message_id))
+        self.write_json(message.to_dict())
+
+
+class RepliesHandler(StoreHandler):
+    @web.authenticated
+    @authorized
+    async def post(self, session_id: str) -> None:
+        """Store ``content`` as a question (with ``context`` cells below it), and start the reply: 202 with the run."""
+        body = self.body(required=("content",), optional=("context",))
+        content = text_field(body, "content")
+        run = await self.call(
+            lambda store: self.app.replies.start(store, session_id, content, cells_from_json(body.get("context")))
+        )
+        self.set_header("Location", self.request.path.rstrip("/") + f"/{run.id}")
+        self.write_json(run.to_dict(), status=202)
+
+
+class ReplyHandler(StoreHandler):
+    def _run(self, session_id: str, run_id: str) -> ReplyRun:
+        run = self.app.replies.get(session_id, run_id)
+        if run is None:
+            raise web.HTTPError(404, f"session {session_id!r} has no reply run {run_id!r} (or it ended long ago)")
+        return run
+
+    @web.authenticated
+    @authorized
+    async def get(self, session_id: str, run_id: str) -> None:
+        """Where the reply stands: ``streaming``, or how it ended."""
+        self.write_json(self._run(session_id, run_id).to_dict())
+
+    @web.authenticated
+    @authorized
+    async def delete(self, session_id: str, run_id: str) -> None:
+        """Stop the reply (stored ``cancelled`` with what came so far); answered once that is stored."""
+        run = await self.app.replies.cancel(self._run(session_id, run_id))
+        self.write_json(run.to_dict())
+
+
 class CurrentHandler(StoreHandler):
     @web.authenticated
     @authorized
@@ -213,6 +259,9 @@ handlers: list[tuple[str, type[StoreHandler]]] = [
     (rf"/codex/api/sessions/{_ID}/messages/?", MessagesHandler),
     (rf"/codex/api/sessions/{_ID}/export/?", ExportHandler),
     (r"/codex/api/import/?", ImportHandler),
+    (rf"/codex/api/sessions/{_ID}/messages/(?P<message_id>[^/]+)/?", MessageHandler),
+    (rf"/codex/api/sessions/{_ID}/replies/?", RepliesHandler),
+    (rf"/codex/api/sessions/{_ID}/replies/(?P<run_id>[^/]+)/?", ReplyHandler),
     (r"/codex/api/current/?", CurrentHandler),
     (r"/codex/api/search/?", SearchHandler),
 ]

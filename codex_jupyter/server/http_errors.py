@@ -12,6 +12,7 @@ from tornado.web import HTTPError
 from ..errors import (
     CodexError,
     NotebookUnavailableError,
+    ResponderNotConfiguredError,
     SessionNotFoundError,
     StorageError,
     StorageFullError,
@@ -20,8 +21,15 @@ from ..errors import (
     StoreFormatError,
 )
 
-#: Nothing is wrong with the request, but the store cannot serve it until someone acts.
-_UNAVAILABLE = (StoreFormatError, StoreDisposedError, NotebookUnavailableError, StorageError)
+#: Nothing is wrong with the request, but the server cannot serve it until someone acts (no model is set up
+#: to answer questions, say).
+_UNAVAILABLE = (
+    StoreFormatError,
+    StoreDisposedError,
+    NotebookUnavailableError,
+    StorageError,
+    ResponderNotConfiguredError,
+)
 
 
 def http_error(error: CodexError, location: str) -> HTTPError:

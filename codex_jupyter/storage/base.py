@@ -62,7 +62,24 @@ class StorageBackend(Protocol):
     def create_session(self, record: SessionRecord) -> None: ...
 
     def append_message(self, session_id: str, message: ChatMessage) -> None:
-        """Store ``message`` after the session's last one; its timestamp becomes the session's ``updated_at``."""
+        """Store ``message`` after the session's last one; its timestamp becomes the session's ``updated_at``.
+
+        A ``streaming`` message is recorded as this process's (see :mod:`.writers`).
+        """
+        ...
+
+    def get_message(self, session_id: str, message_id: str) -> ChatMessage | None: ...
+
+    def update_message(self, session_id: str, message: ChatMessage, updated_at: datetime) -> bool:
+        """Replace the content, status and error of the stored message with ``message.id``.
+
+        The session's ``updated_at`` becomes ``updated_at``. Returns ``False`` when the message is gone
+        (its session was deleted, perhaps by another process).
+        """
+        ...
+
+    def heartbeat(self, session_id: str, message_id: str) -> None:
+        """Show that this process still streams the message (see :mod:`.writers`); nothing else changes."""
         ...
 
     def import_session(self, record: SessionRecord, messages: Sequence[ChatMessage]) -> None:

@@ -119,6 +119,23 @@ class MemoryBackend:
                     record.id, record.title, message.id, message.role, message.timestamp, text, marks, float(len(spans))
                 )
 
+    def get_message(self, session_id: str, message_id: str) -> ChatMessage | None:
+        with self._lock:
+            return next((m for m in reversed(self._state.messages.get(session_id, [])) if m.id == message_id), None)
+
+    def update_message(self, session_id: str, message: ChatMessage, updated_at: datetime) -> bool:
+        messages = self._state.messages.get(session_id, [])
+        # A streamed reply is usually the last message or close to it.
+        index = next((i for i in range(len(messages) - 1, -1, -1) if messages[i].id == message.id), None)
+        if index is None:
+            return False
+        messages[index] = message
+        self._state.sessions[session_id] = replace(self._state.sessions[session_id], updated_at=updated_at)
+        return True
+
+    def heartbeat(self, session_id: str, message_id: str) -> None:
+        """Nothing to do: no other process reads this memory, so none needs to know this one is alive."""
+
     def delete_session(self, session_id: str) -> list[str]:
         del self._state.sessions[session_id]
         del self._state.messages[session_id]

@@ -94,6 +94,18 @@ INSERT INTO messages_fts (messages_fts) VALUES ('rebuild');
 INSERT INTO titles_fts (title, session_id) SELECT title, id FROM sessions WHERE title IS NOT NULL;
 """
 
+_VERSION_3 = """
+ALTER TABLE messages ADD COLUMN status TEXT NOT NULL DEFAULT 'complete'
+    CHECK (status IN ('streaming', 'complete', 'cancelled', 'error', 'incomplete'));
+ALTER TABLE messages ADD COLUMN error TEXT;
+ALTER TABLE messages ADD COLUMN writer TEXT;
+ALTER TABLE messages ADD COLUMN heartbeat_at TEXT;
+ALTER TABLE messages ADD COLUMN revision INTEGER NOT NULL DEFAULT 0;
+CREATE INDEX messages_by_id ON messages (id);
+CREATE INDEX messages_by_revision ON messages (revision) WHERE revision > 0;
+CREATE INDEX messages_streaming ON messages (status) WHERE status = 'streaming'
+"""
+
 
 def _to_version_2(conn: sqlite3.Connection) -> None:
     """Full-text search: FTS5 indexes of message contents and session titles, with what is stored already.
@@ -122,8 +134,21 @@ def _statements(script: str) -> Iterator[str]:
             pending = ""
 
 
+def _to_version_3(conn: sqlite3.Connection) -> None:
+    """Replies that grow while a model streams them.
+
+    ``status`` (with ``error``) is where a message stands; rows written by the previous version
+    get ``complete``, which is what they are. ``writer`` (``pid@host``) and ``heartbeat_at`` say
+    who streams a ``streaming`` reply and when it last showed it was alive, so that a reply
+    whose process died reads as ``incomplete``. ``revision`` grows on every change to a stored
+    message, so other processes find updated messages the way they find new ones by ``seq``.
+    """
+    for statement in _VERSION_3.split(";"):
+        conn.execute(statement)
+
+
 #: ``STEPS[n]`` takes a file from version ``n + 1`` to ``n + 2``.
-STEPS: tuple[Step, ...] = (_to_version_2,)
+STEPS: tuple[Step, ...] = (_to_version_2, _to_version_3)
 
 
 def latest_version(steps: Sequence[Step] = STEPS) -> int:

@@ -39,7 +39,7 @@ from ..files import FILE_MODE, create_private_file, make_private_folders, storag
 from ..locations import is_own_location
 from ..models import ChatMessage
 from ..search import SearchHit, SearchTerm
-from . import fulltext, migrations
+from . import fulltext, migrations, writers
 from .base import SessionRecord
 from .workspace_path import Found, identify, refusal, workspace_path
 
@@ -49,7 +49,9 @@ BUSY_TIMEOUT_SECONDS = 60.0
 #: Ids bound in one ``IN (...)`` query, well under SQLite's limit on bound parameters.
 _IDS_PER_QUERY = 500
 _SESSION_COLUMNS = "id, title, created_at, updated_at, message_count"
-_MESSAGE_COLUMNS = "id, role, content, timestamp"
+_MESSAGE_COLUMNS = "id, role, content, timestamp, status, error, writer, heartbeat_at"
+#: The next value of ``messages.revision``, which grows on every change to a stored message.
+_NEXT_REVISION = "(SELECT coalesce(max(revision), 0) + 1 FROM messages WHERE revision > 0)"
 
 # SQLite's primary result codes (https://sqlite.org/rescode.html) for failures of the file or the
 # disk, which are reported as StorageErrors. Any other code (a syntax error, a constraint) is a bug.
@@ -110,8 +112,18 @@ def _record(row: tuple) -> SessionRecord:
 
 
 def _message(row: tuple) -> ChatMessage:
-    message_id, role, content, timestamp = row
-    return ChatMessage(message_id, role, content, datetime.fromisoformat(timestamp))
+    message_id, role, content, timestamp, status, error, writer, heartbeat_at = row
+    if status == "streaming" and writers.has_stopped(writer, _optional_time(heartbeat_at), _now()):
+        status = "incomplete"
+    return ChatMessage(message_id, role, content, datetime.fromisoformat(timestamp), status, error)
+
+
+def _optional_time(value: str | None) -> datetime | None:
+    return None if value is None else datetime.fromisoformat(value)
+
+
+def _now() -> datetime:
+    return datetime.now(timezone.utc)
 
 
 class SQLiteBackend:
@@ -140,6 +152,13 @@ class SQLiteBackend:
         self._titles = self._read_titles()
         self._external: list[StoreChange] = []
         self._after_commit: list[Callable[[], None]] = []
+        # Streamed replies (see codex_jupyter.storage.writers): the latest change seen, and the replies other
+        # processes are streaming, watched so that one whose writer dies is announced (nothing in the file changes).
+        self._last_revision = self._conn.execute(
+            "SELECT coalesce(max(revision), 0) FROM messages WHERE revision > 0"
+        ).fetchone()[0]
+        self._streamed_by_others: dict[str, tuple[str, str | None, str | None]] = {}
+        self._mark_stopped_replies()
 
     @property
     def location(self) -> str:
@@ -302,6 +321,13 @@ class SQLiteBackend:
         with self._access():
             return fulltext.search(self._conn, terms, limit, session_id)
 
+    def get_message(self, session_id: str, message_id: str) -> ChatMessage | None:
+        with self._access():
+            row = self._conn.execute(
+                f"SELECT {_MESSAGE_COLUMNS} FROM messages WHERE id = ? AND session_id = ?", (message_id, session_id)
+            ).fetchone()
+        return None if row is None else _message(row)
+
     def get_current(self, scope: str) -> SessionRecord | None:
         with self._access():
             row = self._conn.execute(
@@ -329,8 +355,8 @@ class SQLiteBackend:
             (timestamp, session_id),
         ).fetchone()[0]
         seq = self._conn.execute(
-            f"INSERT INTO messages (session_id, position, {_MESSAGE_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?)",
-            (session_id, position, message.id, message.role, message.content, timestamp),
+            f"INSERT INTO messages (session_id, position, {_MESSAGE_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (session_id, position, message.id, message.role, message.content, timestamp, *self._state_of(message)),
         ).lastrowid
         self._after_commit.append(lambda: setattr(self, "_last_seq", seq))
 
@@ -351,22 +377,45 @@ class SQLiteBackend:
         )
 
     def existing_session_ids(self, ids: Collection[str]) -> set[str]:
+        return self._existing_ids("sessions", ids)
+
+    def existing_message_ids(self, ids: Collection[str]) -> set[str]:
+        return self._existing_ids("messages", ids)
+
+    def _existing_ids(self, table: str, ids: Collection[str]) -> set[str]:
+        """Which of ``ids`` are in ``table`` (both tables index their ``id``), a bounded number per query."""
         ids, found = list(ids), set()
         with self._access():
             for start in range(0, len(ids), _IDS_PER_QUERY):
                 chunk = ids[start : start + _IDS_PER_QUERY]
                 marks = ", ".join("?" * len(chunk))
-                found |= {row[0] for row in self._conn.execute(f"SELECT id FROM sessions WHERE id IN ({marks})", chunk)}
+                found |= {row[0] for row in self._conn.execute(f"SELECT id FROM {table} WHERE id IN ({marks})", chunk)}
         return found
 
-    def existing_message_ids(self, ids: Collection[str]) -> set[str]:
-        # Message ids have no index of their own (nothing else looks messages up by id), so
-        # this reads each stored id once; imports are rare, and this keeps the schema as it is.
-        wanted = set(ids)
-        if not wanted:
-            return set()
-        with self._access():
-            return {row[0] for row in self._conn.execute("SELECT id FROM messages") if row[0] in wanted}
+    def update_message(self, session_id: str, message: ChatMessage, updated_at: datetime) -> bool:
+        row = self._conn.execute(
+            f"UPDATE messages SET content = ?, status = ?, error = ?, writer = ?, heartbeat_at = ?, "
+            f"revision = {_NEXT_REVISION} WHERE session_id = ? AND id = ? RETURNING revision",
+            (message.content, *self._state_of(message), session_id, message.id),
+        ).fetchone()
+        if row is None:
+            return False
+        self._conn.execute("UPDATE sessions SET updated_at = ? WHERE id = ?", (updated_at.isoformat(), session_id))
+        self._after_commit.append(lambda: setattr(self, "_last_revision", row[0]))
+        return True
+
+    def heartbeat(self, session_id: str, message_id: str) -> None:
+        self._conn.execute(
+            "UPDATE messages SET heartbeat_at = ? WHERE session_id = ? AND id = ? AND status = 'streaming'",
+            (_now().isoformat(), session_id, message_id),
+        )
+
+    @staticmethod
+    def _state_of(message: ChatMessage) -> tuple[str, str | None, str | None, str | None]:
+        """The status columns of a message: a streaming one is this process's, alive now."""
+        if message.status == "streaming":
+            return message.status, message.error, writers.this_writer(), _now().isoformat()
+        return message.status, message.error, None, None
 
     def delete_session(self, session_id: str) -> list[str]:
         scopes = [
@@ -402,6 +451,8 @@ class SQLiteBackend:
         with self._access():
             if self._read_data_version() != self._data_version:
                 self._take_external_changes()
+            if self._streamed_by_others:
+                self._take_stopped_replies()
             changes, self._external = self._external, []
         return changes
 
@@ -440,6 +491,84 @@ class SQLiteBackend:
         self._session_ids, self._current = ids, current
         found += self._take_renames()
         self._external.extend(found)
+        self._take_updated_messages()
+
+    # -- streamed replies: other processes' updates, and replies whose writer died ---------------
+
+    def _take_updated_messages(self) -> None:
+        """Queue the messages other processes changed (streamed replies growing or finishing) since the last look."""
+        rows = self._conn.execute(
+            f"SELECT revision, session_id, {_MESSAGE_COLUMNS} FROM messages "
+            "WHERE revision > 0 AND revision > ? ORDER BY revision",
+            (self._last_revision,),
+        ).fetchall()
+        latest: dict[str, StoreChange] = {}  # one event per message, with where it stands now
+        for revision, session_id, *columns in rows:
+            message = _message(tuple(columns))
+            latest[message.id] = StoreChange(ChangeKind.MESSAGE_UPDATED, session_id, message, external=True)
+            self._last_revision = revision
+        self._external.extend(latest.values())
+        mine = writers.this_writer()
+        self._streamed_by_others = {
+            message_id: (session_id, writer, heartbeat_at)
+            for message_id, session_id, writer, heartbeat_at in self._conn.execute(
+                "SELECT id, session_id, writer, heartbeat_at FROM messages WHERE status = 'streaming'"
+            )
+            if writer != mine
+        }
+
+    def _take_stopped_replies(self) -> None:
+        """Announce the replies of other processes that stopped streaming without finishing (their process died):
+        nothing in the file changes when that happens, so it is looked for. They are recorded as incomplete."""
+        now = _now()
+        stopped = {
+            message_id
+            for message_id, (_, writer, heartbeat_at) in self._streamed_by_others.items()
+            if writers.has_stopped(writer, _optional_time(heartbeat_at), now)
+        }
+        if not stopped:
+            return
+        for message_id in stopped:
+            del self._streamed_by_others[message_id]
+        announced = {change.message.id for change in self._external if change.message is not None}
+        for session_id, message_id in self._mark_stopped_replies():
+            message = self.get_message(session_id, message_id)
+            if message is not None and message_id not in announced:
+                self._external.append(StoreChange(ChangeKind.MESSAGE_UPDATED, session_id, message, external=True))
+
+    def _mark_stopped_replies(self) -> list[tuple[str, str]]:
+        """Record as ``incomplete`` the replies whose writer died mid-stream, so the file itself says so;
+        return their session and message ids."""
+        now = _now()
+        streaming = self._conn.execute(
+            "SELECT seq, session_id, id, writer, heartbeat_at FROM messages WHERE status = 'streaming'"
+        ).fetchall()
+        stopped = [row for row in streaming if writers.has_stopped(row[3], _optional_time(row[4]), now)]
+        if not stopped:
+            return []
+        with self.transaction():
+            for seq, *_, heartbeat_at in stopped:  # unless its writer showed it is alive meanwhile
+                self._conn.execute(
+                    "UPDATE messages SET status = 'incomplete', writer = NULL, heartbeat_at = NULL, "
+                    f"revision = {_NEXT_REVISION} WHERE seq = ? AND status = 'streaming' AND heartbeat_at IS ?",
+                    (seq, heartbeat_at),
+                )
+            self._after_commit.append(self._note_own_revision)
+        marked = [(session_id, message_id) for _, session_id, message_id, *_ in stopped]
+        for _, message_id in marked:
+            self._streamed_by_others.pop(message_id, None)
+        self._logger.warning(
+            "%d chat repl%s in %s stopped mid-stream (the process writing it ended); kept as incomplete",
+            len(marked),
+            "y" if len(marked) == 1 else "ies",
+            self._path,
+        )
+        return marked
+
+    def _note_own_revision(self) -> None:
+        self._last_revision = self._conn.execute(
+            "SELECT coalesce(max(revision), 0) FROM messages WHERE revision > 0"
+        ).fetchone()[0]
 
     # Renames are diffed apart from the rest: by title, for the sessions this connection already knew.
 

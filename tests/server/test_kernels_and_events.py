@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 import logging
 import threading
@@ -11,12 +10,9 @@ from typing import Any
 
 import pytest
 from jupyter_client.asynchronous import AsyncKernelClient
-from tornado.websocket import WebSocketClientConnection
 
 from codex_jupyter import open_store
 from codex_jupyter.server.events import SCHEMA_ID
-
-EVENT_TIMEOUT_S = 30  # a generous bound for a shared machine; changes normally arrive within poll_interval
 
 
 class NotebookKernel:
@@ -60,37 +56,6 @@ def start_notebook_kernel(jp_fetch, jp_serverapp) -> Iterator[Callable[[], Await
     yield start
     for client in clients:
         client.stop_channels()
-
-
-EventWaiter = Callable[[Callable[[dict[str, Any]], bool]], Awaitable[dict[str, Any]]]
-
-
-@pytest.fixture
-def subscribe(jp_ws_fetch) -> Iterator[Callable[[], Awaitable[EventWaiter]]]:
-    """``next_event = await subscribe()`` joins the server's event bus as JupyterLab does;
-    ``await next_event(match)`` then waits for this extension's first event that ``match`` accepts."""
-    connections: list[WebSocketClientConnection] = []
-
-    async def join() -> EventWaiter:
-        connection = await jp_ws_fetch("api", "events", "subscribe")
-        connections.append(connection)
-
-        async def next_event(match: Callable[[dict[str, Any]], bool]) -> dict[str, Any]:
-            async def read() -> dict[str, Any]:
-                while True:
-                    raw = await connection.read_message()
-                    assert raw is not None, "the events websocket closed"
-                    event = json.loads(raw)
-                    if event["schema_id"] == SCHEMA_ID and match(event):
-                        return event
-
-            return await asyncio.wait_for(read(), EVENT_TIMEOUT_S)
-
-        return next_event
-
-    yield join
-    for connection in connections:
-        connection.close()
 
 
 def server_location(jp_serverapp) -> str:

@@ -8,6 +8,7 @@ from IPython.core.interactiveshell import InteractiveShell
 
 from ..bridge import notebook_bridge
 from ..store import kernel_store
+from .ask import AskMagics
 from .base import CodexMagics, complete_session_ids
 from .chat import ChatMagics
 from .export import ExportMagics
@@ -19,6 +20,7 @@ from .store import StoreMagics
 MAGIC_CLASSES: tuple[type[CodexMagics], ...] = (
     SessionMagics,
     MessageMagics,
+    AskMagics,
     SearchMagics,
     ExportMagics,
     StoreMagics,
@@ -52,6 +54,7 @@ def unload_ipython_extension(shell: InteractiveShell) -> None:
         return
     manager = shell.magics_manager
     for instance in magics:
+        instance.close()
         for kind, names in instance.magics.items():
             for name in names:
                 manager.magics[kind].pop(name, None)

@@ -25,6 +25,9 @@ class CodexMagics(Magics):
     def store(self) -> SessionStore:
         return kernel_store.get()
 
+    def close(self) -> None:
+        """Release what these magics hold beyond their registration; called when the extension is unloaded."""
+
     @contextmanager
     def user_errors(self) -> Iterator[None]:
         """Turn a refused request (a :class:`CodexError`) into IPython's one-line ``UsageError``.
