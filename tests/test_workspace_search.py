@@ -8,10 +8,11 @@ import shutil
 import sqlite3
 from pathlib import Path
 
-from codex_jupyter import ChangeKind, SessionStore, open_store
+from version_1 import Version1Writer
+
+from codex_jupyter import ChangeKind, open_store
 from codex_jupyter.search import parse_query
 from codex_jupyter.storage.fulltext import CLOSE, OPEN, fts_query
-from codex_jupyter.storage.sqlite import SQLiteBackend
 
 FIXTURES = Path(__file__).with_name("fixtures")
 
@@ -55,15 +56,15 @@ def test_a_version_1_file_is_indexed_when_opened_and_its_messages_and_titles_are
 def test_writes_of_a_version_1_process_that_still_has_the_file_open_keep_the_index_right(tmp_path):
     path, expected = a_copy_of_version_1(tmp_path)
     groupby = expected["sessions"][0]
-    older = SessionStore(SQLiteBackend(path, steps=()))  # the previous release: it knows no index
+    older = Version1Writer(path)  # the first release: it knows no index
     with open_store(path) as newer:  # opening migrates the file under the older process
-        older.add_message(groupby["id"], role="user", content="And what about pivot tables?")
+        older.add_message(groupby["id"], "And what about pivot tables?")
         older.create_session(title="written by the older release")
         assert [hit.snippet for hit in newer.search("pivot")] == ["And what about pivot tables?"]
         assert [hit.snippet for hit in newer.search("older release")] == ["written by the older release"]
         older.delete_session(groupby["id"])
         assert newer.search("pivot") == [] and newer.search("dropna") == []
-    older.dispose()
+    older.close()
     assert index_problems(path) == []
 
 

@@ -10,7 +10,6 @@ from urllib.parse import unquote
 
 import pytest
 from chat_files import load_chat, make_chat
-from test_kernels_and_events import subscribe  # noqa: F401  (a fixture)
 
 from codex_jupyter import ChatMessage, ChatSession
 from codex_jupyter.formats import write
@@ -79,7 +78,7 @@ async def test_a_file_over_the_size_limit_is_413_and_imports_nothing(api):
     assert (await api("GET", "sessions")).data["total"] == 0
 
 
-async def test_an_imported_session_is_announced_as_created(api, subscribe):  # noqa: F811
+async def test_an_imported_session_is_announced_as_created(api, subscribe):
     next_event = await subscribe()
     reply = await post_import(api, make_chat().get(), name="groupby.chat")
     event = await next_event(lambda e: e["kind"] == "session_created")
