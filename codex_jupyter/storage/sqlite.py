@@ -26,9 +26,10 @@ from pathlib import Path
 from filelock import FileLock
 
 from ..errors import StoreFormatError
-from ..events import ChangeKind, StoreChange
+from ..events import StoreChange
 from ..models import ChatMessage
 from .base import SessionRecord
+from .diff import external_changes
 
 #: Written into the file header (``PRAGMA application_id``) so a stranger's SQLite file is recognised.
 APPLICATION_ID = 0x43445853  # "CDXS"
@@ -319,29 +320,20 @@ class SQLiteBackend:
         self._data_version = version
         conn = self._conn
         in_order = [row[0] for row in conn.execute("SELECT id FROM sessions ORDER BY rowid")]
-        ids = set(in_order)
-        found: list[StoreChange] = [
-            StoreChange(ChangeKind.SESSION_CREATED, session_id, external=True)
-            for session_id in in_order
-            if session_id not in self._session_ids
-        ]
-        for seq, session_id, *columns in conn.execute(
+        rows = conn.execute(
             f"SELECT seq, session_id, {_MESSAGE_COLUMNS} FROM messages WHERE seq > ? ORDER BY seq", (self._last_seq,)
-        ):
-            found.append(StoreChange(ChangeKind.MESSAGE_ADDED, session_id, _message(tuple(columns)), external=True))
-            self._last_seq = seq
-        found += [
-            StoreChange(ChangeKind.SESSION_DELETED, session_id, external=True)
-            for session_id in sorted(self._session_ids - ids)
-        ]
+        ).fetchall()
         current = dict(conn.execute("SELECT scope, session_id FROM current_sessions").fetchall())
-        found += [
-            StoreChange(ChangeKind.CURRENT_CHANGED, current.get(scope), scope=scope, external=True)
-            for scope in sorted(current.keys() | self._current.keys())
-            if current.get(scope) != self._current.get(scope)
-        ]
-        self._session_ids, self._current = ids, current
-        self._external.extend(found)
+        self._external += external_changes(
+            seen=self._session_ids,
+            sessions=in_order,
+            added=[(session_id, _message(tuple(columns))) for _, session_id, *columns in rows],
+            seen_current=self._current,
+            current=current,
+        )
+        if rows:
+            self._last_seq = rows[-1][0]
+        self._session_ids, self._current = set(in_order), current
 
     def close(self) -> None:
         with self._lock:
