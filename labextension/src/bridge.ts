@@ -104,12 +104,14 @@ class NotebookBridge {
       this._awaitingReplay = false;
     }
     const current = model.getMetadata(METADATA_KEY);
-    const problem = checkDocument(current);
+    // What this side wrote is valid by construction: only a document from other hands needs the check.
+    const problem = this._checked ? null : checkDocument(current);
     if (problem) {
       // The kernel refuses to write into a document it cannot read, and so does this side.
       console.warn(`codex-jupyter: metadata.codex ${problem}; the kernel's changes wait until it is fixed`);
       return;
     }
+    this._checked = true;
     const { document, changed, refused } = applyChanges(current as IDocument | undefined, data.changes);
     if (changed) {
       this._applying = true;
@@ -129,6 +131,7 @@ class NotebookBridge {
 
   private _onMetadataChanged(_: INotebookModel, change: { key: string }): void {
     if (change.key === METADATA_KEY && !this._applying) {
+      this._checked = false;
       this._sendState();
     }
   }
@@ -179,6 +182,8 @@ class NotebookBridge {
   private _appliedAtSave = 0;
   private _awaitingReplay = false;
   private _applying = false;
+  /** `metadata.codex` passed `checkDocument` and changed since only by this side's hand. */
+  private _checked = false;
 }
 
 export const notebookBridgePlugin: JupyterFrontEndPlugin<void> = {

@@ -160,9 +160,7 @@ export interface IApplied {
  * append to, or a switch to, a session that is not there: it is left out and returned in `refused`.
  */
 export function applyChanges(current: IDocument | null | undefined, changes: Change[]): IApplied {
-  const document: IDocument = current
-    ? copy(current)
-    : { version: FORMAT_VERSION, current: null, sessions: [] };
+  const document: IDocument = current ? copy(current) : { version: FORMAT_VERSION, current: null, sessions: [] };
   const find = (id: string) => document.sessions.find(session => session.id === id);
   const refused: Change[] = [];
   let changed = !current;

@@ -75,20 +75,16 @@ def reload(lab, name: str) -> None:
     """Reload the page (unsaved changes are dropped, as when a person confirms leaving); wait until the
     notebook is open again and its kernel idle."""
     lab.page.reload()
-    wait_until_open(lab, name)
+    lab.wait_until_open(name)
 
 
-def wait_until_open(lab, name: str) -> None:
-    lab.page.wait_for_function(
-        """name => {
-            const widget = window.jupyterapp && window.jupyterapp.shell.currentWidget;
-            const kernel = widget && widget.sessionContext && widget.sessionContext.session
-                && widget.sessionContext.session.kernel;
-            return Boolean(widget && widget.context && widget.context.path === name
-                && kernel && kernel.status === 'idle');
-        }""",
-        arg=name,
-    )
+def open_with_a_saved_session(lab, name: str, said_next: str) -> None:
+    """Open a notebook whose kernel saved a session in it, with a last cell saying ``said_next``."""
+    lab.write_notebook(name, [*CELLS, f"%%codex_say\n{said_next}"])
+    lab.open_notebook(name)
+    run_cells(lab, LOAD, STORE, NEW, SAY)
+    save(lab)
+    lab.wait_for(lambda: saved_contents(lab, name), "the first save")
 
 
 #: A cell that writes messages for a few seconds, and at its end lists those the store acknowledged.
@@ -139,11 +135,7 @@ def test_the_session_survives_reopening_the_notebook_and_restarting_the_kernel(l
 
 
 def test_a_notebook_reopened_on_its_running_kernel_still_receives_the_kernels_writes(lab):
-    lab.write_notebook("running.ipynb", [*CELLS, "%%codex_say\nSaid after reopening"])
-    lab.open_notebook("running.ipynb")
-    run_cells(lab, LOAD, STORE, NEW, SAY)
-    save(lab)
-    lab.wait_for(lambda: saved_contents(lab, "running.ipynb"), "the first save")
+    open_with_a_saved_session(lab, "running.ipynb", "Said after reopening")
 
     lab.open_notebook("running.ipynb")  # same kernel, new page: the bridge finds the kernel's comm again
     lab.run_cell(len(CELLS))
@@ -189,17 +181,13 @@ def test_a_write_the_page_applied_but_did_not_save_survives_a_reload(lab):
 
 
 def test_reloading_a_notebook_whose_kernel_has_the_bridge_logs_no_error(lab):
-    lab.write_notebook("quiet.ipynb", [*CELLS, "%%codex_say\nSaid after the reload"])
-    lab.open_notebook("quiet.ipynb")
-    run_cells(lab, LOAD, STORE, NEW, SAY)
-    save(lab)
-    lab.wait_for(lambda: saved_contents(lab, "quiet.ipynb"), "the save")
+    open_with_a_saved_session(lab, "quiet.ipynb", "Said after the reload")
 
     lab.page.reload()
     errors: list[str] = []  # those of the reloaded page (not of the one unloading)
     lab.page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
     lab.page.on("pageerror", lambda error: errors.append(f"uncaught: {error}"))
-    wait_until_open(lab, "quiet.ipynb")
+    lab.wait_until_open("quiet.ipynb")
     lab.run_cell(len(CELLS))
     lab.wait_for(lambda: len(shown_contents(lab)) == 2, "the kernel's write to reach the reloaded page")
     assert errors == []
