@@ -15,21 +15,37 @@ import logging
 import os
 import threading
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from ..events import Disposable, EventEmitter
 from ..locations import NOTEBOOK, default_scope
 from ..store import SessionStore, open_store
 
+if TYPE_CHECKING:
+    from ..storage.notebook import NotebookChannel
+
 
 def open_kernel_store(location: str | os.PathLike[str] | None, logger: logging.Logger) -> SessionStore:
     """:func:`~codex_jupyter.open_store`, plus ``":notebook:"``: this kernel's notebook, through JupyterLab."""
     if location is not None and os.fspath(location) == NOTEBOOK:
-        from ..storage.notebook import NotebookBackend
         from .bridge import notebook_bridge
 
-        scope = default_scope()
-        return SessionStore(NotebookBackend(notebook_bridge, scope), scope=scope, logger=logger)
+        return notebook_store(notebook_bridge, default_scope(), logger)
     return open_store(location, logger=logger)
+
+
+def notebook_store(channel: NotebookChannel, scope: str, logger: logging.Logger | None = None) -> SessionStore:
+    """A store on the notebook's ``metadata.codex``, through ``channel`` (the kernel's bridge to JupyterLab).
+
+    Its listeners hear of a metadata change by other hands as soon as the frontend sends it,
+    rather than at the next write, so an open chat panel follows an edit or a page reload.
+    """
+    from ..storage.notebook import NotebookBackend
+
+    backend = NotebookBackend(channel, scope)
+    store = SessionStore(backend, scope=scope, logger=logger)
+    backend.on_external_changes(store.poll)
+    return store
 
 
 class KernelStore:

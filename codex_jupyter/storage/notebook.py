@@ -3,30 +3,33 @@
 The kernel cannot write the ``.ipynb`` it runs for: JupyterLab owns the document. So this
 backend keeps the sessions in memory, loaded from the copy of ``metadata.codex`` the
 frontend sent (see :mod:`codex_jupyter.kernel.bridge`), and after each committed
-transaction sends the frontend the changes as one-way messages. JupyterLab applies them
-to the notebook model, and its save or autosave writes them into the file.
+transaction hands the bridge the changes, which it numbers and sends one way to
+JupyterLab, and keeps until the notebook is saved with them. The document and the
+changes are described in :mod:`codex_jupyter.storage.notebookdoc`.
 
-The document, ``metadata.codex``::
-
-    {"version": 1, "current": "<session id>" | null, "sessions": [<ChatSession.to_dict()>, ...]}
+When ``metadata.codex`` comes again (edited in JupyterLab, or the page reloaded), the
+sessions are read afresh and the differences are told to listeners as external changes,
+like another process's writes to the workspace file. A document this kernel cannot read,
+for whatever reason, is never written into: every write is refused until it is fixed.
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from typing import Any, Protocol
+from typing import Protocol
 
-from ..errors import NotebookFormatError, NotebookUnavailableError
-from ..events import Disposable
+from ..errors import CodexError, NotebookFormatError, NotebookUnavailableError
+from ..events import Disposable, EventEmitter, StoreChange
 from ..locations import NOTEBOOK
 from ..models import ChatMessage, ChatSession
 from .base import SessionRecord
+from .diff import appended, external_changes
 from .memory import MemoryBackend
+from .notebookdoc import Change, read_document
 
-FORMAT_VERSION = 1
-
-Change = dict[str, Any]
+_logger = logging.getLogger("codex_jupyter")
 
 
 class NotebookChannel(Protocol):
@@ -39,50 +42,30 @@ class NotebookChannel(Protocol):
 
     @property
     def document(self) -> object:
-        """The latest ``metadata.codex`` the frontend sent (``None`` when the notebook has none)."""
+        """``metadata.codex`` as the kernel must see it: the frontend's latest copy (``None`` when the
+        notebook has none), with the kernel's writes it may lack applied on top."""
         ...
 
     @property
     def path(self) -> str | None: ...
 
-    def send(self, changes: list[Change]) -> None: ...
+    def send(self, changes: list[Change]) -> None:
+        """Deliver one transaction's changes to the notebook; they are kept until it is saved with them."""
+        ...
 
     def on_document(self, listener: Callable[[object], None]) -> Disposable: ...
 
 
-def read_document(document: object) -> tuple[list[ChatSession], str | None]:
-    """The sessions and current session id in ``metadata.codex``; ``NotebookFormatError`` if it is malformed.
-
-    Nothing is written when the document is refused, so a malformed one is reported, never overwritten.
-    """
-    if document is None:
-        return [], None
-    if not isinstance(document, dict):
-        raise NotebookFormatError(f"metadata.codex must be an object, not {type(document).__name__}")
-    version = document.get("version")
-    if not isinstance(version, int):
-        raise NotebookFormatError("metadata.codex has no format 'version'")
-    if version > FORMAT_VERSION:
-        raise NotebookFormatError(
-            f"metadata.codex uses format {version}, newer than this codex-jupyter understands ({FORMAT_VERSION}); "
-            "upgrade codex-jupyter to use it"
-        )
-    entries = document.get("sessions", [])
-    if not isinstance(entries, list):
-        raise NotebookFormatError("metadata.codex 'sessions' must be a list")
-    sessions = []
-    for index, entry in enumerate(entries):
-        try:
-            sessions.append(ChatSession.from_dict(entry))
-        except (TypeError, ValueError, AttributeError) as error:
-            raise NotebookFormatError(f"metadata.codex session {index} is malformed: {error}") from None
-    ids = [session.id for session in sessions]
-    if len(set(ids)) != len(ids):
-        raise NotebookFormatError("metadata.codex holds two sessions with the same id")
-    current = document.get("current")
-    if current is not None and current not in ids:
-        raise NotebookFormatError(f"metadata.codex 'current' names no session of the notebook: {current!r}")
-    return sessions, current
+def _read(document: object) -> tuple[list[ChatSession], str | None]:
+    """:func:`read_document`, where *any* failure means the kernel cannot read the document."""
+    try:
+        return read_document(document)
+    except CodexError:
+        raise
+    except Exception as error:
+        # A bug of ours rather than a fault of the document, but the refusal must hold all the same.
+        _logger.exception("reading metadata.codex failed")
+        raise NotebookFormatError(f"metadata.codex cannot be read: {type(error).__name__}: {error}") from error
 
 
 class NotebookBackend(MemoryBackend):
@@ -97,13 +80,30 @@ class NotebookBackend(MemoryBackend):
         self._channel = channel
         self._scope = scope
         self._outbox: list[Change] = []
-        self._refusal: NotebookFormatError | None = None
-        self._load(channel.document)
+        self._refusal: CodexError | None = None
+        self._external: list[StoreChange] = []
+        self._noticed: EventEmitter[None] = EventEmitter(_logger)
+        self._load(*_read(channel.document))
         # The notebook's metadata changed by other hands (edited, or the notebook reopened): follow it.
         self._subscription = channel.on_document(self._reload)
 
-    def _load(self, document: object) -> None:
-        sessions, current = read_document(document)
+    def on_external_changes(self, listener: Callable[[], object]) -> Disposable:
+        """Call ``listener()`` when other hands' changes are waiting in :meth:`poll_changes`.
+
+        The workspace file is polled; here the frontend's message is the moment to tell.
+        """
+
+        def notify(_: None) -> None:
+            listener()
+
+        return self._noticed.subscribe(notify)
+
+    def poll_changes(self) -> list[StoreChange]:
+        with self._lock:
+            changes, self._external = self._external, []
+        return changes
+
+    def _load(self, sessions: list[ChatSession], current: str | None) -> None:
         with self._lock:
             self._state.sessions = {
                 s.id: SessionRecord(s.id, s.title, s.created_at, s.updated_at, s.message_count) for s in sessions
@@ -113,11 +113,36 @@ class NotebookBackend(MemoryBackend):
 
     def _reload(self, document: object) -> None:
         try:
-            self._load(document)
-            self._refusal = None
-        except NotebookFormatError as error:
+            sessions, current = _read(document)
+        except CodexError as error:
             # Writing changes into a document this kernel cannot read could only damage it further.
             self._refusal = error
+            return
+        with self._lock:
+            before, messages_before = self._state.sessions, self._state.messages
+            current_before = dict(self._state.current)
+            self._load(sessions, current)
+            replaced, added = [], []
+            for session in sessions:
+                old = before.get(session.id)
+                if old is None:
+                    added += [(session.id, message) for message in session.messages]
+                    continue
+                new_messages = appended(messages_before[session.id], session.messages)
+                if new_messages is None or (old.title, old.created_at) != (session.title, session.created_at):
+                    replaced.append(session.id)
+                else:
+                    added += [(session.id, message) for message in new_messages]
+            self._external += external_changes(
+                seen=before.keys(),
+                sessions=[session.id for session in sessions],
+                added=added,
+                seen_current=current_before,
+                current=self._state.current,
+                replaced=replaced,
+            )
+            self._refusal = None
+        self._noticed.emit([None])
 
     @contextmanager
     def transaction(self) -> Iterator[None]:
@@ -157,4 +182,5 @@ class NotebookBackend(MemoryBackend):
 
     def close(self) -> None:
         self._subscription.dispose()
+        self._noticed.clear()
         super().close()

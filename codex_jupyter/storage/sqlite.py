@@ -41,6 +41,7 @@ from ..models import ChatMessage
 from ..search import SearchHit, SearchTerm
 from . import fulltext, migrations, writers
 from .base import SessionRecord
+from .diff import external_changes
 from .workspace_path import Found, identify, refusal, workspace_path
 
 #: How long a writer waits for another process's transaction before giving up.
@@ -467,30 +468,21 @@ class SQLiteBackend:
         self._data_version = version
         conn = self._conn
         in_order = [row[0] for row in conn.execute("SELECT id FROM sessions ORDER BY rowid")]
-        ids = set(in_order)
-        found: list[StoreChange] = [
-            StoreChange(ChangeKind.SESSION_CREATED, session_id, external=True)
-            for session_id in in_order
-            if session_id not in self._session_ids
-        ]
-        for seq, session_id, *columns in conn.execute(
+        rows = conn.execute(
             f"SELECT seq, session_id, {_MESSAGE_COLUMNS} FROM messages WHERE seq > ? ORDER BY seq", (self._last_seq,)
-        ):
-            found.append(StoreChange(ChangeKind.MESSAGE_ADDED, session_id, _message(tuple(columns)), external=True))
-            self._last_seq = seq
-        found += [
-            StoreChange(ChangeKind.SESSION_DELETED, session_id, external=True)
-            for session_id in sorted(self._session_ids - ids)
-        ]
+        ).fetchall()
         current = dict(conn.execute("SELECT scope, session_id FROM current_sessions").fetchall())
-        found += [
-            StoreChange(ChangeKind.CURRENT_CHANGED, current.get(scope), scope=scope, external=True)
-            for scope in sorted(current.keys() | self._current.keys())
-            if current.get(scope) != self._current.get(scope)
-        ]
-        self._session_ids, self._current = ids, current
-        found += self._take_renames()
-        self._external.extend(found)
+        self._external += external_changes(
+            seen=self._session_ids,
+            sessions=in_order,
+            added=[(session_id, _message(tuple(columns))) for _, session_id, *columns in rows],
+            seen_current=self._current,
+            current=current,
+        )
+        if rows:
+            self._last_seq = rows[-1][0]
+        self._session_ids, self._current = set(in_order), current
+        self._external += self._take_renames()
         self._take_updated_messages()
 
     # -- streamed replies: other processes' updates, and replies whose writer died ---------------

@@ -6,95 +6,54 @@
  * makes the kernel wait:
  *
  * - the kernel opens a comm (target `codex_jupyter.notebook`) when `%load_ext codex_jupyter`
- *   runs; this side answers at once with the notebook's `metadata.codex` (a `state` message),
- *   and again whenever that metadata changes by other hands;
- * - the kernel's writes are one-way `apply` messages of small changes, applied here to the
- *   notebook model, which makes the notebook dirty; JupyterLab's save and autosave write it.
+ *   runs; this side takes it and answers with the notebook's `metadata.codex` (a `state`
+ *   message), and again whenever that metadata changes by other hands;
+ * - the kernel's writes are one-way `apply` messages of small numbered changes, applied here
+ *   (idempotently) to the notebook model, which makes the notebook dirty; JupyterLab's save and
+ *   autosave write it, and then this side tells the kernel which writes the file holds (`ack`).
+ *   Until then the kernel keeps them, and sends them again (a `replay`) after every `state`: a
+ *   page reloaded before the save loads the file without them, and gets them back that way.
  *
- * A notebook reopened on a kernel that loaded the extension earlier finds the kernel's open
- * comm through a comm-info request, and opens a fresh comm that the kernel adopts.
+ * A page opened on a kernel that loaded the extension earlier finds the kernel's comm through a
+ * comm-info request and takes it over by its id, as ipywidgets does with its widgets' comms: no
+ * second comm is opened, so the kernel never has to close one that this page does not know.
+ *
+ * Every message is described in `codex_jupyter/schemas/notebook.schema.json` (see ./notebookdoc).
  */
 
 import { JupyterFrontEnd, JupyterFrontEndPlugin } from '@jupyterlab/application';
 import { INotebookModel, INotebookTracker, NotebookPanel } from '@jupyterlab/notebook';
 import { Kernel, KernelMessage } from '@jupyterlab/services';
-import { JSONExt, JSONObject, PartialJSONObject } from '@lumino/coreutils';
+import { JSONObject } from '@lumino/coreutils';
+
+import {
+  applyChanges,
+  checkDocument,
+  IAckMessage,
+  IDocument,
+  isApplyMessage,
+  isKernelMessage,
+  IStateMessage
+} from './notebookdoc';
 
 /** The comm target both sides use. */
 const COMM_TARGET = 'codex_jupyter.notebook';
-/** The metadata key holding the sessions, and the format version this side writes. */
+/** The metadata key holding the sessions. */
 const METADATA_KEY = 'codex';
-const FORMAT_VERSION = 1;
 
-/** One change the kernel made, as it arrives in an `apply` message. */
-type Change =
-  | { op: 'create_session'; session: JSONObject }
-  | { op: 'append_message'; session_id: string; message: JSONObject }
-  | { op: 'delete_session'; session_id: string }
-  | { op: 'set_current'; session_id: string | null };
+/** A notebook's document context: its model, its kernel, its saves. */
+type NotebookContext = NotebookPanel['context'];
 
-interface IDocument extends PartialJSONObject {
-  version: number;
-  current: string | null;
-  sessions: JSONObject[];
-}
-
-/**
- * Apply the kernel's changes to a copy of `metadata.codex`. The kernel checked every change
- * against the document it was sent; a change that no longer fits (the metadata was edited in
- * between) is skipped rather than guessed at, and the kernel is sent the document again.
- */
-function applyChanges(
-  current: IDocument | undefined,
-  changes: Change[]
-): { document: IDocument; skipped: number } {
-  const document: IDocument = current
-    ? (JSONExt.deepCopy(current) as IDocument)
-    : { version: FORMAT_VERSION, current: null, sessions: [] };
-  let skipped = 0;
-  const find = (id: string) => document.sessions.find(session => session.id === id);
-  for (const change of changes) {
-    switch (change.op) {
-      case 'create_session':
-        document.sessions.push(change.session);
-        break;
-      case 'append_message': {
-        const session = find(change.session_id);
-        if (!session) {
-          skipped++;
-          break;
-        }
-        const messages = (session.messages as JSONObject[] | undefined) ?? [];
-        session.messages = [...messages, change.message];
-        session.message_count = messages.length + 1;
-        session.updated_at = change.message.timestamp;
-        break;
-      }
-      case 'delete_session':
-        document.sessions = document.sessions.filter(s => s.id !== change.session_id);
-        if (document.current === change.session_id) {
-          document.current = null;
-        }
-        break;
-      case 'set_current':
-        document.current = change.session_id;
-        break;
-      default:
-        skipped++;
-    }
-  }
-  return { document, skipped };
-}
-
-/** The bridge of one notebook panel, following its kernel through changes and restarts. */
+/** The bridge of one notebook, following its kernel through changes and restarts. */
 class NotebookBridge {
-  constructor(private readonly _panel: NotebookPanel) {
-    const context = _panel.sessionContext;
-    context.kernelChanged.connect((_, change) => this._connect(change.newValue));
-    this._connect(context.session?.kernel ?? null);
-    void _panel.context.ready.then(() => {
-      _panel.model?.metadataChanged.connect(this._onMetadataChanged, this);
+  constructor(private readonly _context: NotebookContext) {
+    const sessionContext = _context.sessionContext;
+    sessionContext.kernelChanged.connect((_, change) => this._connect(change.newValue));
+    this._connect(sessionContext.session?.kernel ?? null);
+    void _context.ready.then(() => {
+      _context.model.metadataChanged.connect(this._onMetadataChanged, this);
     });
+    _context.saveState.connect((_, state) => this._onSaveState(state));
   }
 
   private _connect(kernel: Kernel.IKernelConnection | null): void {
@@ -103,16 +62,17 @@ class NotebookBridge {
       return;
     }
     kernel.registerCommTarget(COMM_TARGET, comm => this._adopt(comm));
-    // A kernel that loaded the extension before this connection existed keeps its comm open:
-    // find it, and open a fresh one the kernel adopts in its place.
+    // A kernel that loaded the extension before this page existed keeps its comm open: take it over.
     void kernel
       .requestCommInfo({ target_name: COMM_TARGET })
       .then(reply => {
         const content = reply.content;
-        if (content.status === 'ok' && Object.keys(content.comms).length > 0 && !this._comm) {
-          const comm = kernel.createComm(COMM_TARGET);
-          comm.open({});
-          this._adopt(comm);
+        if (content.status !== 'ok' || (this._comm && !this._comm.isDisposed) || kernel.isDisposed) {
+          return;
+        }
+        const [commId] = Object.keys(content.comms);
+        if (commId && !kernel.hasComm(commId)) {
+          this._adopt(kernel.createComm(COMM_TARGET, commId));
         }
       })
       .catch(() => undefined); // the kernel went away meanwhile; its next start connects again
@@ -120,59 +80,110 @@ class NotebookBridge {
 
   private _adopt(comm: Kernel.IComm): void {
     this._comm = comm;
+    // The kernel numbers its writes per comm: what this page knew of another comm's counts for nothing.
+    this._applied = this._acked = this._appliedAtSave = 0;
     comm.onMsg = (msg: KernelMessage.ICommMsgMsg) => this._onKernelMessage(msg.content.data);
     comm.onClose = () => {
       if (this._comm === comm) {
         this._comm = null;
       }
     };
-    void this._panel.context.ready.then(() => this._sendState());
+    void this._context.ready.then(() => this._sendState());
   }
 
-  private _onKernelMessage(data: JSONObject): void {
+  private _onKernelMessage(data: unknown): void {
     const model = this._model;
-    if (data.op !== 'apply' || !model) {
+    if (!model) {
       return;
     }
-    const current = model.getMetadata(METADATA_KEY) as IDocument | undefined;
-    const { document, skipped } = applyChanges(current, data.changes as unknown as Change[]);
-    this._applying = true;
-    try {
-      model.setMetadata(METADATA_KEY, document);
-    } finally {
-      this._applying = false;
+    if (!isApplyMessage(data)) {
+      console.warn('codex-jupyter: ignored a message from the kernel that does not follow the notebook schema', data);
+      return;
     }
-    if (skipped > 0) {
-      console.warn(`codex-jupyter: ${skipped} change(s) from the kernel no longer fit metadata.codex; resent it`);
+    if (data.replay) {
+      this._awaitingReplay = false;
+    }
+    const current = model.getMetadata(METADATA_KEY);
+    // What this side wrote is valid by construction: only a document from other hands needs the check.
+    const problem = this._checked ? null : checkDocument(current);
+    if (problem) {
+      // The kernel refuses to write into a document it cannot read, and so does this side.
+      console.warn(`codex-jupyter: metadata.codex ${problem}; the kernel's changes wait until it is fixed`);
+      return;
+    }
+    this._checked = true;
+    const { document, changed, refused } = applyChanges(current as IDocument | undefined, data.changes);
+    if (changed) {
+      this._applying = true;
+      try {
+        model.setMetadata(METADATA_KEY, document);
+      } finally {
+        this._applying = false;
+      }
+    }
+    if (refused.length === 0 && (data.replay || data.seq === this._applied + 1)) {
+      this._applied = data.seq;
+    } else if (!data.replay && !this._awaitingReplay) {
+      // A write this page missed, or one that no longer fits: the kernel's replay brings what is missing.
       this._sendState();
     }
   }
 
   private _onMetadataChanged(_: INotebookModel, change: { key: string }): void {
     if (change.key === METADATA_KEY && !this._applying) {
+      this._checked = false;
       this._sendState();
     }
   }
 
-  /** Tell the kernel what the notebook holds now. */
+  private _onSaveState(state: 'started' | 'completed' | 'failed'): void {
+    // 'started' is emitted in the same turn as the model is serialized for saving, just before.
+    if (state === 'started') {
+      this._appliedAtSave = this._applied;
+    } else if (state === 'completed' && this._appliedAtSave > this._acked) {
+      this._acked = this._appliedAtSave;
+      this._send({ op: 'ack', seq: this._acked });
+    }
+  }
+
+  /** Tell the kernel what the notebook holds now; it answers with a replay of what the notebook lacks. */
   private _sendState(): void {
     const model = this._model;
-    if (!this._comm || this._comm.isDisposed || !model) {
+    if (!model) {
       return;
     }
-    this._comm.send({
-      op: 'state',
-      codex: (model.getMetadata(METADATA_KEY) ?? null) as JSONObject | null,
-      path: this._panel.context.path
-    });
+    const codex = model.getMetadata(METADATA_KEY) ?? null;
+    if (this._send({ op: 'state', codex, path: this._context.path, applied: this._applied })) {
+      this._awaitingReplay = true;
+    }
+  }
+
+  private _send(message: IStateMessage | IAckMessage): boolean {
+    if (!isKernelMessage(message)) {
+      throw new Error('codex-jupyter: a message for the kernel breaks the notebook schema');
+    }
+    if (!this._comm || this._comm.isDisposed) {
+      return false;
+    }
+    this._comm.send(message as unknown as JSONObject);
+    return true;
   }
 
   private get _model(): INotebookModel | null {
-    return this._panel.isDisposed ? null : this._panel.model;
+    return this._context.isDisposed ? null : this._context.model;
   }
 
   private _comm: Kernel.IComm | null = null;
+  /** The kernel's writes up to this one are all in the model. */
+  private _applied = 0;
+  /** The kernel was told that the file holds its writes up to this one. */
+  private _acked = 0;
+  /** What `_applied` was when the save under way serialized the model. */
+  private _appliedAtSave = 0;
+  private _awaitingReplay = false;
   private _applying = false;
+  /** `metadata.codex` passed `checkDocument` and changed since only by this side's hand. */
+  private _checked = false;
 }
 
 export const notebookBridgePlugin: JupyterFrontEndPlugin<void> = {
@@ -181,6 +192,13 @@ export const notebookBridgePlugin: JupyterFrontEndPlugin<void> = {
   autoStart: true,
   requires: [INotebookTracker],
   activate: (_app: JupyterFrontEnd, tracker: INotebookTracker): void => {
-    tracker.widgetAdded.connect((_, panel) => new NotebookBridge(panel));
+    // One bridge per document: a second view of the same notebook shares its model and kernel.
+    const bridged = new WeakSet<NotebookContext>();
+    tracker.widgetAdded.connect((_, panel: NotebookPanel) => {
+      if (!bridged.has(panel.context)) {
+        bridged.add(panel.context);
+        new NotebookBridge(panel.context);
+      }
+    });
   }
 };

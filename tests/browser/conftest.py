@@ -231,6 +231,10 @@ class Lab:
     def open_notebook(self, name: str) -> None:
         """Open a notebook in Lab, alone (``reset`` drops earlier tests' tabs); wait until its kernel is idle."""
         self.page.goto(self.server.url(f"/lab/tree/{name}", "&reset"))
+        self.wait_until_open(name)
+
+    def wait_until_open(self, name: str) -> None:
+        """Wait until the page shows notebook ``name`` with its kernel idle (after a load or a reload)."""
         self.page.wait_for_function(
             """name => {
                 const widget = window.jupyterapp && window.jupyterapp.shell.currentWidget;

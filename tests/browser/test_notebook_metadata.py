@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import nbformat
 import pytest
 
@@ -48,6 +50,58 @@ def run_cells(lab, *indices: int) -> None:
         lab.run_cell(index)
 
 
+def start_cell(lab, index: int) -> None:
+    """Start running cell ``index`` (as Shift+Enter does) without waiting for it to finish."""
+    lab.page.evaluate(
+        """index => {
+            window.jupyterapp.shell.currentWidget.content.activeCellIndex = index;
+            void window.jupyterapp.commands.execute('notebook:run-cell');
+        }""",
+        index,
+    )
+
+
+def shown_contents(lab) -> list[str]:
+    """The messages in ``metadata.codex`` of the open notebook's model (what a save would write)."""
+    return lab.page.evaluate(
+        """() => {
+            const codex = window.jupyterapp.shell.currentWidget.context.model.getMetadata('codex');
+            return codex ? codex.sessions.flatMap(session => session.messages.map(message => message.content)) : [];
+        }"""
+    )
+
+
+def reload(lab, name: str) -> None:
+    """Reload the page (unsaved changes are dropped, as when a person confirms leaving); wait until the
+    notebook is open again and its kernel idle."""
+    lab.page.reload()
+    lab.wait_until_open(name)
+
+
+def open_with_a_saved_session(lab, name: str, said_next: str) -> None:
+    """Open a notebook whose kernel saved a session in it, with a last cell saying ``said_next``."""
+    lab.write_notebook(name, [*CELLS, f"%%codex_say\n{said_next}"])
+    lab.open_notebook(name)
+    run_cells(lab, LOAD, STORE, NEW, SAY)
+    save(lab)
+    lab.wait_for(lambda: saved_contents(lab, name), "the first save")
+
+
+#: A cell that writes messages for a few seconds, and at its end lists those the store acknowledged.
+WRITER = """
+import json, pathlib, time
+from codex_jupyter import get_store
+acknowledged = []
+end = time.monotonic() + 6
+while time.monotonic() < end:
+    message = get_store().add_message_to_current_session(role="user", content=f"message {len(acknowledged)}")
+    acknowledged.append(message.content)
+    time.sleep(0.02)
+pathlib.Path("acknowledged.tmp").write_text(json.dumps(acknowledged))
+pathlib.Path("acknowledged.tmp").replace("acknowledged.json")
+"""
+
+
 def test_a_kernel_writes_its_sessions_into_the_notebook_which_saves_them(lab):
     lab.write_notebook("saved.ipynb", CELLS)
     lab.open_notebook("saved.ipynb")
@@ -81,11 +135,7 @@ def test_the_session_survives_reopening_the_notebook_and_restarting_the_kernel(l
 
 
 def test_a_notebook_reopened_on_its_running_kernel_still_receives_the_kernels_writes(lab):
-    lab.write_notebook("running.ipynb", [*CELLS, "%%codex_say\nSaid after reopening"])
-    lab.open_notebook("running.ipynb")
-    run_cells(lab, LOAD, STORE, NEW, SAY)
-    save(lab)
-    lab.wait_for(lambda: saved_contents(lab, "running.ipynb"), "the first save")
+    open_with_a_saved_session(lab, "running.ipynb", "Said after reopening")
 
     lab.open_notebook("running.ipynb")  # same kernel, new page: the bridge finds the kernel's comm again
     lab.run_cell(len(CELLS))
@@ -95,3 +145,49 @@ def test_a_notebook_reopened_on_its_running_kernel_still_receives_the_kernels_wr
         lambda: saved_contents(lab, "running.ipynb") == ["Where is this conversation saved?", "Said after reopening"],
         "the reopened notebook to save the kernel's new message",
     )
+
+
+def test_reloading_the_page_while_a_cell_writes_keeps_every_message_the_kernel_acknowledged(lab):
+    (lab.server.root_dir / "acknowledged.json").unlink(missing_ok=True)
+    lab.write_notebook("reloaded.ipynb", [CELLS[LOAD], CELLS[STORE], WRITER])
+    lab.open_notebook("reloaded.ipynb")
+    run_cells(lab, LOAD, STORE)
+    start_cell(lab, 2)
+    lab.wait_for(lambda: len(shown_contents(lab)) >= 5, "the kernel's first writes to reach the page")
+    reload(lab, "reloaded.ipynb")  # while the cell still writes
+
+    listed = lab.server.root_dir / "acknowledged.json"
+    lab.wait_for(listed.exists, "the writing cell to finish")
+    acknowledged = json.loads(listed.read_text())
+    lab.wait_for(lambda: shown_contents(lab) == acknowledged, "the reloaded page to get every acknowledged message")
+    save(lab)
+    lab.wait_for(lambda: saved_contents(lab, "reloaded.ipynb"), "the save")
+    assert saved_contents(lab, "reloaded.ipynb") == acknowledged
+
+
+def test_a_write_the_page_applied_but_did_not_save_survives_a_reload(lab):
+    lab.write_notebook("unsaved.ipynb", CELLS)
+    lab.open_notebook("unsaved.ipynb")
+    run_cells(lab, LOAD, STORE, NEW, SAY)
+    assert shown_contents(lab) == ["Where is this conversation saved?"]
+    reload(lab, "unsaved.ipynb")  # the file was never saved: the page loads it without the session
+
+    lab.wait_for(lambda: shown_contents(lab), "the kernel to send the write again")
+    save(lab)
+    lab.wait_for(lambda: saved_contents(lab, "unsaved.ipynb"), "the save")
+    [session] = saved_sessions(lab, "unsaved.ipynb")
+    assert session["title"] == "travels with the notebook"
+    assert [m["content"] for m in session["messages"]] == ["Where is this conversation saved?"]
+
+
+def test_reloading_a_notebook_whose_kernel_has_the_bridge_logs_no_error(lab):
+    open_with_a_saved_session(lab, "quiet.ipynb", "Said after the reload")
+
+    lab.page.reload()
+    errors: list[str] = []  # those of the reloaded page (not of the one unloading)
+    lab.page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
+    lab.page.on("pageerror", lambda error: errors.append(f"uncaught: {error}"))
+    lab.wait_until_open("quiet.ipynb")
+    lab.run_cell(len(CELLS))
+    lab.wait_for(lambda: len(shown_contents(lab)) == 2, "the kernel's write to reach the reloaded page")
+    assert errors == []
