@@ -35,7 +35,7 @@ def one_line(error: str) -> str:
 def test_metadata_with_a_date_outside_the_calendar_is_refused_in_one_line(notebook, timestamp):
     notebook.send_metadata({"version": 1, "current": "s1", "sessions": [a_session(timestamp, timestamp)]})
     error = one_line(notebook.run("%codex_store notebook"))
-    assert "out of the range of dates" in error
+    assert "metadata.codex is malformed at sessions[0]" in error and timestamp in error
     assert notebook.changes == []
 
 
