@@ -20,7 +20,7 @@ from codex_jupyter.events import ChangeKind, Disposable, EventEmitter, StoreChan
 from codex_jupyter.kernel.store import notebook_store
 from codex_jupyter.kernel.widget import ChatPanel
 from codex_jupyter.models import ChatMessage
-from codex_jupyter.storage.notebookdoc import read_document, validator
+from codex_jupyter.storage.notebookdoc import apply_changes, read_document, validator
 
 SCOPE = "/work/analysis.ipynb"
 
@@ -262,3 +262,73 @@ def test_a_chat_panel_on_a_notebook_store_shows_a_message_added_to_the_metadata(
         assert len(shown) == 2 and "added by hand" in shown[-1]
     finally:
         panel.close()
+
+
+# -- renames and streamed replies ------------------------------------------------------------
+
+
+def sent_changes(frontend: ScriptedFrontend) -> list[dict[str, Any]]:
+    return [change for changes in frontend.sent for change in changes]
+
+
+def test_a_rename_is_sent_to_the_notebook():
+    frontend = ScriptedFrontend(a_document("hello"))
+    store = open_notebook_store(frontend)
+    store.rename_session("s1", "  groupby and NaN ")
+    [change] = frontend.sent[-1]
+    assert (change["op"], change["session_id"], change["title"]) == ("rename_session", "s1", "groupby and NaN")
+    after, refused = apply_changes(frontend.document, sent_changes(frontend))
+    assert refused == [] and after["sessions"][0]["title"] == "groupby and NaN"
+
+
+def test_a_streamed_reply_reaches_the_notebook_as_it_grows_and_ends_complete():
+    frontend = ScriptedFrontend(a_document("hello"))
+    store = open_notebook_store(frontend)
+    reply = store.begin_message("s1")
+    store.append_to_message(reply.id, "Pass ")
+    store.append_to_message(reply.id, "dropna=False.")
+    store.finish_message(reply.id)
+    ops = [change["op"] for change in sent_changes(frontend)]
+    assert ops[0] == "append_message" and set(ops[1:]) == {"update_message"}
+    after, refused = apply_changes(frontend.document, sent_changes(frontend))
+    assert refused == []
+    assert after["sessions"][0]["messages"][-1] == store.get_message("s1", reply.id).to_dict()
+    assert after["sessions"][0]["messages"][-1]["content"] == "Pass dropna=False."
+    assert "status" not in after["sessions"][0]["messages"][-1]  # complete
+
+
+def a_document_with_a_reply(status: str, content: str = "Pass") -> dict[str, Any]:
+    document = a_document("hello")
+    reply = ChatMessage("r1", "assistant", content, TIME, status=status)  # type: ignore[arg-type]
+    document["sessions"][0]["messages"].append(reply.to_dict())
+    return document
+
+
+def test_a_reply_a_stopped_kernel_left_streaming_is_recorded_incomplete_when_the_notebook_store_opens():
+    frontend = ScriptedFrontend(a_document_with_a_reply("streaming"))
+    store = open_notebook_store(frontend)
+    assert store.get_message("s1", "r1").status == "incomplete"
+    [change] = sent_changes(frontend)
+    assert (change["op"], change["message"]["status"]) == ("update_message", "incomplete")
+
+
+def test_a_title_changed_in_the_metadata_is_told_as_a_rename():
+    frontend = ScriptedFrontend(a_document("hello"))
+    store = open_notebook_store(frontend)
+    changes = heard(store)
+    frontend.edit(with_session(title="renamed by hand"))
+    assert [(c.kind, c.session_id, c.external) for c in changes] == [(ChangeKind.SESSION_RENAMED, "s1", True)]
+    assert store.get_session("s1").title == "renamed by hand"
+
+
+def test_a_reply_that_grew_in_the_metadata_is_told_as_an_update():
+    frontend = ScriptedFrontend(a_document_with_a_reply("streaming"))
+    store = open_notebook_store(frontend)
+    changes = heard(store)
+    frontend.edit(a_document_with_a_reply("streaming", "Pass dropna=False"))
+    [change] = changes
+    assert (change.kind, change.message.content, change.external) == (
+        ChangeKind.MESSAGE_UPDATED,
+        "Pass dropna=False",
+        True,
+    )

@@ -6,6 +6,8 @@
 from __future__ import annotations
 
 import copy
+import json
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -160,3 +162,18 @@ def test_merging_leaves_the_frontends_document_as_it_was():
     writes.record([append("s1", "m1")])
     writes.merge(frontend, applied=0)
     assert frontend == kept
+
+
+# -- the cases both ends share (labextension/src/__tests__/notebookdoc.spec.ts runs them too) ----------
+
+SHARED = json.loads((Path(__file__).with_name("fixtures") / "notebook-changes.json").read_text())["cases"]
+
+
+@pytest.mark.parametrize("case", SHARED, ids=[case["name"] for case in SHARED])
+def test_a_shared_case_applies_as_both_ends_agree(case):
+    for change in case["changes"]:
+        assert validator("change").is_valid(change), change
+    after, refused = apply_changes(case["document"], case["changes"])
+    assert after == case["expected"]
+    assert refused == [case["changes"][index] for index in case["refused"]]
+    assert validator("document").is_valid(after)

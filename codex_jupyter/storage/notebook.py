@@ -18,6 +18,8 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import replace
+from datetime import datetime
 from typing import Protocol
 
 from ..errors import CodexError, NotebookFormatError, NotebookUnavailableError
@@ -25,7 +27,7 @@ from ..events import Disposable, EventEmitter, StoreChange
 from ..locations import NOTEBOOK
 from ..models import ChatMessage, ChatSession
 from .base import SessionRecord
-from .diff import appended, external_changes
+from .diff import external_changes, message_changes
 from .memory import MemoryBackend
 from .notebookdoc import Change, read_document
 
@@ -84,8 +86,27 @@ class NotebookBackend(MemoryBackend):
         self._external: list[StoreChange] = []
         self._noticed: EventEmitter[None] = EventEmitter(_logger)
         self._load(*_read(channel.document))
+        self._finish_interrupted_replies()
         # The notebook's metadata changed by other hands (edited, or the notebook reopened): follow it.
         self._subscription = channel.on_document(self._reload)
+
+    def _finish_interrupted_replies(self) -> None:
+        """Record as ``incomplete`` the replies the document holds as ``streaming``, as the workspace file does.
+
+        This backend is new, so it streams none of them: the kernel that did stopped mid-reply.
+        """
+        interrupted = [
+            (session_id, message)
+            for session_id, messages in self._state.messages.items()
+            for message in messages
+            if message.status == "streaming"
+        ]
+        if not interrupted:
+            return
+        with self.transaction():
+            for session_id, message in interrupted:
+                stopped = replace(message, status="incomplete", error=None)
+                self.update_message(session_id, stopped, self._state.sessions[session_id].updated_at)
 
     def on_external_changes(self, listener: Callable[[], object]) -> Disposable:
         """Call ``listener()`` when other hands' changes are waiting in :meth:`poll_changes`.
@@ -122,17 +143,21 @@ class NotebookBackend(MemoryBackend):
             before, messages_before = self._state.sessions, self._state.messages
             current_before = dict(self._state.current)
             self._load(sessions, current)
-            replaced, added = [], []
+            replaced, renamed, added, updated = [], [], [], []
             for session in sessions:
                 old = before.get(session.id)
                 if old is None:
                     added += [(session.id, message) for message in session.messages]
                     continue
-                new_messages = appended(messages_before[session.id], session.messages)
-                if new_messages is None or (old.title, old.created_at) != (session.title, session.created_at):
+                changes = message_changes(messages_before[session.id], session.messages)
+                if changes is None or old.created_at != session.created_at:
                     replaced.append(session.id)
-                else:
-                    added += [(session.id, message) for message in new_messages]
+                    continue
+                changed, new_messages = changes
+                updated += [(session.id, message) for message in changed]
+                added += [(session.id, message) for message in new_messages]
+                if old.title != session.title:
+                    renamed.append(session.id)
             self._external += external_changes(
                 seen=before.keys(),
                 sessions=[session.id for session in sessions],
@@ -140,6 +165,8 @@ class NotebookBackend(MemoryBackend):
                 seen_current=current_before,
                 current=self._state.current,
                 replaced=replaced,
+                renamed=renamed,
+                updated=updated,
             )
             self._refusal = None
         self._noticed.emit([None])
@@ -169,6 +196,25 @@ class NotebookBackend(MemoryBackend):
     def append_message(self, session_id: str, message: ChatMessage) -> None:
         super().append_message(session_id, message)
         self._outbox.append({"op": "append_message", "session_id": session_id, "message": message.to_dict()})
+
+    def update_message(self, session_id: str, message: ChatMessage, updated_at: datetime) -> bool:
+        if not super().update_message(session_id, message, updated_at):
+            return False
+        self._outbox.append(
+            {
+                "op": "update_message",
+                "session_id": session_id,
+                "message": message.to_dict(),
+                "updated_at": updated_at.isoformat(),
+            }
+        )
+        return True
+
+    def rename_session(self, session_id: str, title: str, updated_at: datetime) -> None:
+        super().rename_session(session_id, title, updated_at)
+        self._outbox.append(
+            {"op": "rename_session", "session_id": session_id, "title": title, "updated_at": updated_at.isoformat()}
+        )
 
     def delete_session(self, session_id: str) -> list[str]:
         scopes = super().delete_session(session_id)

@@ -114,8 +114,10 @@ def apply_changes(document: Document | None, changes: Iterable[Change]) -> tuple
 
     Idempotent: a session that is already there is not created again (ids are UUIDs, so it is the
     same session, perhaps with more messages or edited since), a message whose id is already in its
-    session is not appended again, a session already gone is not deleted again. A change that does
-    not fit is an append to, or a switch to, a session that is not there: it is left out.
+    session is not appended again, a session already gone is not deleted again; a rename or a message
+    update gives the same result however often it is applied. A change that does not fit (an append
+    to, a rename of or a switch to a session that is not there, an update of a message that is not
+    there) is left out.
     """
     result = empty_document() if document is None else copy.deepcopy(document)
     sessions: list[dict[str, Any]] = result["sessions"]
@@ -134,6 +136,21 @@ def apply_changes(document: Document | None, changes: Iterable[Change]) -> tuple
                 session["messages"].append(copy.deepcopy(message))
                 session["message_count"] = len(session["messages"])
                 session["updated_at"] = message["timestamp"]
+        elif op == "update_message":
+            session = _find(sessions, change["session_id"])
+            message = change["message"]
+            index = _index(session["messages"], message["id"]) if session is not None else None
+            if session is None or index is None:
+                refused.append(change)
+            else:
+                session["messages"][index] = copy.deepcopy(message)
+                session["updated_at"] = change["updated_at"]
+        elif op == "rename_session":
+            session = _find(sessions, change["session_id"])
+            if session is None:
+                refused.append(change)
+            else:
+                session["title"], session["updated_at"] = change["title"], change["updated_at"]
         elif op == "delete_session":
             result["sessions"] = sessions = [s for s in sessions if s["id"] != change["session_id"]]
             if result.get("current") == change["session_id"]:
@@ -150,6 +167,11 @@ def apply_changes(document: Document | None, changes: Iterable[Change]) -> tuple
 
 def _find(sessions: Sequence[dict[str, Any]], session_id: str) -> dict[str, Any] | None:
     return next((session for session in sessions if session["id"] == session_id), None)
+
+
+def _index(messages: Sequence[dict[str, Any]], message_id: str) -> int | None:
+    # A streamed reply is the last message, or close to it.
+    return next((i for i in range(len(messages) - 1, -1, -1) if messages[i]["id"] == message_id), None)
 
 
 @dataclass

@@ -478,28 +478,28 @@ class SQLiteBackend:
             added=[(session_id, _message(tuple(columns))) for _, session_id, *columns in rows],
             seen_current=self._current,
             current=current,
+            renamed=self._take_renames(),
+            updated=self._take_updated_messages(),
         )
         if rows:
             self._last_seq = rows[-1][0]
         self._session_ids, self._current = set(in_order), current
-        self._external += self._take_renames()
-        self._take_updated_messages()
 
     # -- streamed replies: other processes' updates, and replies whose writer died ---------------
 
-    def _take_updated_messages(self) -> None:
-        """Queue the messages other processes changed (streamed replies growing or finishing) since the last look."""
+    def _take_updated_messages(self) -> list[tuple[str, ChatMessage]]:
+        """The messages other processes changed (streamed replies growing or finishing) since the last look,
+        each once, as it now stands."""
         rows = self._conn.execute(
             f"SELECT revision, session_id, {_MESSAGE_COLUMNS} FROM messages "
             "WHERE revision > 0 AND revision > ? ORDER BY revision",
             (self._last_revision,),
         ).fetchall()
-        latest: dict[str, StoreChange] = {}  # one event per message, with where it stands now
+        latest: dict[str, tuple[str, ChatMessage]] = {}  # one event per message, with where it stands now
         for revision, session_id, *columns in rows:
             message = _message(tuple(columns))
-            latest[message.id] = StoreChange(ChangeKind.MESSAGE_UPDATED, session_id, message, external=True)
+            latest[message.id] = (session_id, message)
             self._last_revision = revision
-        self._external.extend(latest.values())
         mine = writers.this_writer()
         self._streamed_by_others = {
             message_id: (session_id, writer, heartbeat_at)
@@ -508,6 +508,7 @@ class SQLiteBackend:
             )
             if writer != mine
         }
+        return list(latest.values())
 
     def _take_stopped_replies(self) -> None:
         """Announce the replies of other processes that stopped streaming without finishing (their process died):
@@ -567,11 +568,11 @@ class SQLiteBackend:
     def _read_titles(self) -> dict[str, str | None]:
         return dict(self._conn.execute("SELECT id, title FROM sessions ORDER BY rowid").fetchall())
 
-    def _take_renames(self) -> list[StoreChange]:
-        """``SESSION_RENAMED`` for each known session whose title another process changed."""
+    def _take_renames(self) -> list[str]:
+        """The known sessions whose title another process changed."""
         titles = self._read_titles()
         renamed = [
-            StoreChange(ChangeKind.SESSION_RENAMED, session_id, external=True)
+            session_id
             for session_id, title in titles.items()
             if session_id in self._titles and self._titles[session_id] != title
         ]

@@ -26,6 +26,9 @@ import { INotebookModel, INotebookTracker, NotebookPanel } from '@jupyterlab/not
 import { Kernel, KernelMessage } from '@jupyterlab/services';
 import { JSONObject } from '@lumino/coreutils';
 
+// The kernel's messages are applied as they arrive, in order: a module loaded on first use (asynchronously)
+// could let a later message overtake an earlier one. So the document rules load with the plugin.
+// eslint-disable-next-line jupyter/prefer-lazy-imports
 import {
   applyChanges,
   checkDocument,

@@ -21,6 +21,9 @@ export interface IMessage {
   role: 'user' | 'assistant' | 'system';
   content: string;
   timestamp: string;
+  /** Only for a streamed reply that is not complete. */
+  status?: 'streaming' | 'complete' | 'cancelled' | 'error' | 'incomplete';
+  error?: string;
   [key: string]: unknown;
 }
 
@@ -46,6 +49,8 @@ export interface IDocument {
 export type Change =
   | { op: 'create_session'; session: ISession }
   | { op: 'append_message'; session_id: string; message: IMessage }
+  | { op: 'update_message'; session_id: string; message: IMessage; updated_at: string }
+  | { op: 'rename_session'; session_id: string; title: string; updated_at: string }
   | { op: 'delete_session'; session_id: string }
   | { op: 'set_current'; session_id: string | null };
 
@@ -74,6 +79,11 @@ export interface IAckMessage {
 /** A deep copy of a JSON value. */
 function copy<T>(value: T): T {
   return JSONExt.deepCopy(value as ReadonlyPartialJSONValue) as T;
+}
+
+/** Whether two JSON values are equal, deeply. */
+function same<T>(a: T, b: T): boolean {
+  return JSONExt.deepEqual(a as ReadonlyPartialJSONValue, b as ReadonlyPartialJSONValue);
 }
 
 const ajv = new Ajv2020();
@@ -156,8 +166,10 @@ export interface IApplied {
  *
  * Idempotent: a session that is already there is not created again (ids are UUIDs, so it is the same
  * session, perhaps with more messages or edited since), a message whose id is already in its session is
- * not appended again, a session already gone is not deleted again. A change that does not fit is an
- * append to, or a switch to, a session that is not there: it is left out and returned in `refused`.
+ * not appended again, a session already gone is not deleted again; a rename or a message update gives the
+ * same result however often it is applied. A change that does not fit (an append to, a rename of or a
+ * switch to a session that is not there, an update of a message that is not there) is left out and
+ * returned in `refused`.
  */
 export function applyChanges(current: IDocument | null | undefined, changes: Change[]): IApplied {
   const document: IDocument = current ? copy(current) : { version: FORMAT_VERSION, current: null, sessions: [] };
@@ -180,6 +192,29 @@ export function applyChanges(current: IDocument | null | undefined, changes: Cha
           session.messages.push(copy(change.message));
           session.message_count = session.messages.length;
           session.updated_at = change.message.timestamp;
+          changed = true;
+        }
+        break;
+      }
+      case 'update_message': {
+        const session = find(change.session_id);
+        const index = session ? session.messages.findIndex(message => message.id === change.message.id) : -1;
+        if (!session || index < 0) {
+          refused.push(change);
+        } else if (!same(session.messages[index], change.message)) {
+          session.messages[index] = copy(change.message);
+          session.updated_at = change.updated_at;
+          changed = true;
+        }
+        break;
+      }
+      case 'rename_session': {
+        const session = find(change.session_id);
+        if (!session) {
+          refused.push(change);
+        } else if (session.title !== change.title) {
+          session.title = change.title;
+          session.updated_at = change.updated_at;
           changed = true;
         }
         break;
