@@ -46,17 +46,6 @@ CHROMIUM_ARGS = [
 TIMEOUT_S = 90  # generous: CI machines are slow, and waiting costs nothing when things work
 # JupyterLab settings that keep pop-ups (news, update checks) out of the tests and the screenshots.
 LAB_SETTINGS = {"@jupyterlab/apputils-extension/notification": {"fetchNews": "false", "checkForUpdates": False}}
-# jupyterlab-chat is in the test environment only to check .chat files against its model (tests/chat_files.py);
-# its JupyterLab and server extensions are kept out of this Lab, as `jupyter labextension disable` and
-# `jupyter server extension disable` would for this user. With them on, a notebook reopened and then
-# restarted never shows its kernel idle again (jupyterlab-chat 0.25.3 beside codex-jupyter's notebook bridge,
-# JupyterLab 4.6): see the README's "Import and export".
-USER_CONFIG = {
-    "labconfig/page_config.json": {"disabledExtensions": {"jupyterlab-chat-extension": True}},
-    "jupyter_server_config.json": {"ServerApp": {"jpserver_extensions": {"jupyterlab_chat": False}}},
-}
-
-
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "browser: drives a real JupyterLab in Chromium (slow; needs /usr/bin/chromium)")
 
@@ -128,10 +117,6 @@ def lab_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LabServer]:
         path = dirs["config"] / "lab" / "user-settings" / f"{plugin}.jupyterlab-settings"
         path.parent.mkdir(parents=True)
         path.write_text(json.dumps(settings))
-    for name, config in USER_CONFIG.items():
-        path = dirs["config"] / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(json.dumps(config))
     port, token = _free_port(), secrets.token_hex(16)
     server = LabServer(
         f"http://127.0.0.1:{port}", token, dirs["root"], home / "workspace.sqlite3", home / "jupyter-lab.log"
