@@ -29,7 +29,7 @@ SETUP = """
 import time
 from codex_jupyter import open_store
 from codex_jupyter.kernel.widget import ChatPanel
-from codex_jupyter.kernel.widget.transcript import message_html
+from codex_jupyter.kernel.widget.message import message_html
 from ipywidgets import HTML, VBox
 
 
