@@ -20,7 +20,7 @@ from ...rendering import format_time, render_markdown
 #: What is said under a reply that is not complete (an error's reason follows its words).
 STATUS_WORDS = {
     "streaming": "Writing…",
-    "cancelled": "Stopped: the reply was stopped here.",
+    "cancelled": "Stopped before the end.",
     "error": "Failed:",
     "incomplete": "Incomplete: its writer stopped before the reply ended.",
 }

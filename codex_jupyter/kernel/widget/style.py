@@ -38,8 +38,8 @@ CSS = """
   margin: 0;
 }
 .codex-chat-toolbar { flex-wrap: wrap; }
-.codex-chat .jupyter-button { width: auto; min-width: 5.5em; padding: 0 12px; margin: 0; }
-.codex-chat-toolbar .widget-dropdown { flex: 1 1 auto; width: auto; margin: 0; }
+.codex-chat .jupyter-button { flex-shrink: 0; width: auto; min-width: 5.5em; padding: 0 12px; margin: 0; }
+.codex-chat-toolbar .widget-dropdown { flex: 1 1 12em; width: auto; min-width: 10em; margin: 0; }
 .codex-chat-toolbar .widget-dropdown select { width: 100%; }
 .codex-chat-count {
   flex: 0 0 auto;
@@ -48,7 +48,7 @@ CSS = """
   font-size: var(--jp-ui-font-size1);
 }
 .codex-chat-toolbar .widget-label.codex-chat-count { width: auto; }
-.codex-chat-toolbar .widget-text.codex-chat-search { flex: 0 1 14em; width: auto; min-width: 8em; margin: 0; }
+.codex-chat-toolbar .widget-text.codex-chat-search { flex: 0 1 12em; width: auto; min-width: 8em; margin: 0; }
 .codex-chat-rename .widget-label { width: auto; flex: 0 0 auto; }
 .codex-chat-rename .widget-text { flex: 1 1 auto; width: auto; margin: 0; }
 .codex-chat-search-results {
