@@ -71,7 +71,7 @@ def test_a_message_shows_its_role_time_and_markdown(panel, store):
     [html] = shown(panel)
     assert "codex-chat-system" in html
     assert ">system</span>" in html
-    assert message.timestamp.strftime("%Y-%m-%d %H:%M") in html
+    assert message.timestamp.astimezone().strftime("%Y-%m-%d %H:%M %Z") in html  # the kernel's local time
     assert "<strong>pandas</strong>" in html
     assert "<pre><code>df.head()\n</code></pre>" in html
 

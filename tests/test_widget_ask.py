@@ -209,3 +209,15 @@ def test_the_transcript_stays_in_step_with_the_store_while_a_reply_streams_besid
     wait_for(lambda: [view.message_id for view in message_views(panel)] == [m.id for m in messages], "the ids")
     assert [view.value for view in message_views(panel)] == [message_html(m) for m in messages]
     assert panel.count_label.value == f"{len(messages)} messages"
+
+
+def test_a_panel_closed_while_its_reply_streams_lets_the_reply_end_stored(shell, store, model_server):
+    reply = model_server.then(Reply(["Still ", "coming"], pause_after=1))
+    panel = ChatPanel(store)
+    ask(panel, "Why?")
+    run = panel.reply
+    assert reply.paused.wait(60) and run is not None
+    panel.close()
+    reply.resume()
+    assert run.wait(60)
+    assert stored(store)[-1] == ("assistant", "Still coming", "complete")

@@ -13,7 +13,7 @@ from datetime import timedelta
 import pytest
 from panels import add, browser_request, fill, message_views, shown
 
-from codex_jupyter import SessionStore
+from codex_jupyter import SessionStore, open_store
 from codex_jupyter.kernel.widget import ChatPanel
 from codex_jupyter.kernel.widget.transcript import FOUND_CLASS
 
@@ -244,3 +244,14 @@ def test_a_hit_in_an_imported_session_with_times_out_of_order_is_found(panel, st
     hit = next(hit for hit in store.search('"message 10"') if hit.session_id == imported.id)
     panel.open_hit(hit)
     assert [">message 10<" in html for html in found(panel)] == [True]
+
+
+def test_a_hit_another_process_added_since_this_store_last_looked_opens(workspace_file):
+    with open_store(workspace_file) as store, open_store(workspace_file) as elsewhere:
+        session = store.create_session(title="shared")
+        panel = ChatPanel(store)
+        elsewhere.add_message(session.id, role="user", content="written elsewhere")  # not polled by `store` yet
+        [hit] = store.search("elsewhere")
+        panel.open_hit(hit)
+        assert ["written elsewhere" in html for html in found(panel)] == [True]
+        panel.close()

@@ -70,6 +70,9 @@ RECORD_REPLY_STATES = """panel => {
 }"""
 
 
+KERNEL_STATUS = "() => window.jupyterapp.shell.currentWidget.sessionContext.session.kernel.status"
+
+
 def type_question(shown: Locator, question: str) -> None:
     shown.locator("textarea").click()
     shown.page.keyboard.type(question)
@@ -86,6 +89,7 @@ def test_ask_shows_the_reply_growing_and_stores_the_final_text(lab, model):
     assert reply.paused.wait(WAIT_S), "the model server was never asked"
     growing = message(shown, "The answer grows")
     growing.wait_for()
+    assert lab.page.evaluate(KERNEL_STATUS) == "idle"  # the updates came from the reply's thread, not from a cell
     expect(growing.locator(".codex-chat-status")).to_have_text("Writing…")
     expect(shown.get_by_role("button", name="Stop")).to_be_visible()
     lab.screenshot("chat_panel_reply_streaming", shown)

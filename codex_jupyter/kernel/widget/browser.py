@@ -5,7 +5,7 @@ view stops them, so that keys never run the notebook cell), so Ctrl+Enter cannot
 from Enter. Its ``HTML`` takes no script (and must not: message text is untrusted), and a
 kernel has no access to the browser's clipboard, so a Copy button needs code in the
 browser. And a kernel cannot scroll the page. So the panel carries one invisible widget made
-with anywidget, whose module (``browser.js``, a hundred lines of ours) is sent with it and
+with anywidget, whose module (``browser.js``, some 130 lines of ours) is sent with it and
 runs wherever ipywidgets runs (JupyterLab, Notebook 7, VS Code), with no extension to build
 or enable. It adds only elements it makes itself, and sends the kernel two requests:
 ``{"do": "ask" | "rename", "text": ...}``, the text travelling with the request.

@@ -259,6 +259,8 @@ class ChatPanel(VBox):
             self.select_session(hit.session_id)
         if hit.message_id is not None:
             index = message_position(self.store, hit.session_id, hit.message_id, hit.timestamp)
+            if index >= self.transcript.message_count:  # added by another process since this store last looked
+                self._show_current()
             self.transcript.reveal(index, hit.message_id)
 
     def __repr__(self) -> str:  # ipywidgets' default lists every child, stylesheet included
