@@ -44,10 +44,10 @@ def stored_contents(lab) -> list[str]:
         return [message.content for session in store.get_sessions() for message in session.messages]
 
 
-def long_session(lab, count: int) -> str:
+def long_session(lab, count: int, title: str | None = None) -> str:
     """Store a session of ``count`` messages ("Message 0" ...) in the server's workspace file; return its id."""
     with open_store(lab.server.workspace_file, scope="tests/long-sessions") as store:
-        session = store.create_session(title=f"{count:,} messages")
+        session = store.create_session(title=title or f"{count:,} messages")
         for index in range(count):
             store.add_message(session.id, role=("user", "assistant")[index % 2], content=f"Message {index}")
     return session.id

@@ -49,13 +49,15 @@ def test_enter_in_the_title_field_renames_the_session(lab):
 
 
 def test_opening_a_search_hit_far_back_shows_the_message_marked_on_screen(lab):
-    long_session(lab, 5000)  # the hit's session: not the current one, so opening the hit switches to it
+    # The hit's session: not the current one, so opening the hit switches to it. Other tests' long sessions hold
+    # "Message 42" too (the server is shared), so this one has a title of its own.
+    long_session(lab, 5000, title="far back for the search")
     shown = open_with_panel(lab, "search.ipynb", '%codex_new --title "where the search starts"')
     lab.run_cell(1)
     search = shown.locator(".codex-chat-search input")
     search.fill('"Message 42"')
     search.press("Enter")
-    hit = shown.locator(".codex-chat-hits .widget-hbox", has_text="5,000 messages")
+    hit = shown.locator(".codex-chat-hits .widget-hbox", has_text="far back for the search")
     hit.wait_for()
     expect(hit.locator("mark")).to_have_text(["Message 42"])
     lab.screenshot("chat_panel_search", shown)
