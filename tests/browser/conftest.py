@@ -46,6 +46,8 @@ CHROMIUM_ARGS = [
 TIMEOUT_S = 90  # generous: CI machines are slow, and waiting costs nothing when things work
 # JupyterLab settings that keep pop-ups (news, update checks) out of the tests and the screenshots.
 LAB_SETTINGS = {"@jupyterlab/apputils-extension/notification": {"fetchNews": "false", "checkForUpdates": False}}
+
+
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "browser: drives a real JupyterLab in Chromium (slow; needs /usr/bin/chromium)")
 
