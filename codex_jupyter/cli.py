@@ -4,7 +4,7 @@ A ``jupyter_core`` application with one subcommand per action, so ``jupyter code
 ``jupyter codex export --help`` work like other Jupyter commands. Every subcommand opens the
 workspace file the Jupyter server of the current folder uses (see
 :func:`~codex_jupyter.locations.server_workspace`; the server's own configuration,
-``c.CodexJupyter.workspace_file`` and ``c.ServerApp.root_dir``, is read from
+``c.CodexJupyter.store_url`` and ``c.ServerApp.root_dir``, is read from
 ``jupyter_server_config``), or ``--workspace PATH``. An error is one line on stderr and a
 non-zero exit status; nothing is changed by a refused command.
 """
@@ -89,8 +89,8 @@ class CodexCommand(OneLineErrors):
         None,
         allow_none=True,
         config=True,
-        help="""The workspace file. Default: the one the Jupyter server of the current folder uses
-        (c.CodexJupyter.workspace_file, else $CODEX_JUPYTER_WORKSPACE, else the file for this root folder).""",
+        help="""The workspace file, or a PostgreSQL URL. Default: the store the Jupyter server of the current folder
+        uses (c.CodexJupyter.store_url, else $CODEX_JUPYTER_WORKSPACE, else the file for this root folder).""",
     )
     aliases = {"workspace": "CodexCommand.workspace"}
     flags: dict[str, Any] = {}
@@ -103,7 +103,8 @@ class CodexCommand(OneLineErrors):
         if self.workspace:
             return self.workspace
         settings = self.config
-        configured = settings.CodexJupyter.get("workspace_file") if "CodexJupyter" in settings else None
+        server = settings.CodexJupyter if "CodexJupyter" in settings else {}
+        configured = server.get("store_url") or server.get("workspace_file")
         root_dir = settings.ServerApp.get("root_dir") if "ServerApp" in settings else None
         return server_workspace(configured, root_dir or os.getcwd())
 

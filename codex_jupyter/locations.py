@@ -67,7 +67,7 @@ def server_workspace_file(root_dir: str | os.PathLike[str]) -> Path:
 
 
 def server_workspace(configured: str | None, root_dir: str | os.PathLike[str]) -> str | Path:
-    """The workspace file a Jupyter server uses: ``c.CodexJupyter.workspace_file`` if ``configured``, else
+    """The store a Jupyter server uses: ``c.CodexJupyter.store_url`` if ``configured``, else
     ``$CODEX_JUPYTER_WORKSPACE`` if set, else :func:`server_workspace_file` of its root folder.
 
     The server and ``jupyter codex`` both ask this, so the command finds the server's sessions.

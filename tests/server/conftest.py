@@ -31,7 +31,7 @@ def jp_server_config(workspace_file: Path) -> dict[str, Any]:
     return {
         "ServerApp": {"jpserver_extensions": {"codex_jupyter": True}},
         # Polled often, so tests wait little for what kernels write.
-        "CodexJupyter": {"workspace_file": str(workspace_file), "poll_interval": 0.05},
+        "CodexJupyter": {"store_url": str(workspace_file), "poll_interval": 0.05},
     }
 
 

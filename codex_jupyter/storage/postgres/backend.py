@@ -655,19 +655,21 @@ class PostgresBackend:
             renamed = [s for s, title in titles.items() if s in self._titles and self._titles[s] != title]
             current = dict(conn.execute(f"SELECT scope, session_id FROM {_CURRENT} WHERE owner = current_user"))
         rows = conn.execute(
-            f"SELECT added, session_id, {_MESSAGE_COLUMNS} FROM {_MESSAGES} "
+            f"SELECT added, revision, session_id, {_MESSAGE_COLUMNS} FROM {_MESSAGES} "
             "WHERE owner = current_user AND revision > %s AND revision <= %s ORDER BY revision, position",
             (self._seen, upto),
         ).fetchall()
+        found = [(row[0], row[1], row[2], self._message(row[3:])) for row in rows]
         streamed_by_others = self._streaming_of_others(conn)
         self._external += external_changes(
             seen=self._titles.keys(),
             sessions=list(titles),
-            added=[(row[1], self._message(row[2:])) for row in rows if row[0] > self._seen],
+            added=[(session_id, message) for added, _, session_id, message in found if added > self._seen],
             seen_current=self._current,
             current=current,
             renamed=renamed,
-            updated=[(row[1], self._message(row[2:])) for row in rows if row[0] <= self._seen],
+            # Changed after it was added (a reply that grew), in this window or before it: as the workspace file tells.
+            updated=[(session_id, message) for added, revision, session_id, message in found if revision > added],
         )
         self._titles, self._current = titles, dict(current)
         self._seen, self._seen_sessions = upto, max(self._seen_sessions, sessions_revision)
