@@ -258,7 +258,54 @@ class DeleteCommand(CodexCommand):
         print(f"Deleted session {session.id} “{session_label(session)}” ({session.message_count} messages).")
 
 
-COMMANDS: tuple[type[CodexCommand], ...] = (
+class PostgresSetupCommand(OneLineErrors):
+    """``jupyter codex postgres-setup``: the administrator's one step (see codex_jupyter.storage.postgres.admin)."""
+
+    name = "postgres-setup"
+    description = (
+        "Set up a PostgreSQL database for codex-jupyter, as an administrator: make or migrate the schema, "
+        "make the users' roles and let each see only its own sessions. Run it again after upgrading."
+    )
+
+    url = Unicode(None, allow_none=True, config=True, help="The database's URL, as a role that may create roles.")
+    users = Unicode("", config=True, help="The users' role names, separated by commas (JupyterHub's user names).")
+    password_secret_env = Unicode(
+        None,
+        allow_none=True,
+        config=True,
+        help="""The environment variable holding the deployment's secret: each role's password is then
+        HMAC-SHA256(secret, user name) in hex, as the hub computes it for the user's URL. Without it, roles get no
+        password (for certificate or peer authentication).""",
+    )
+    aliases = {
+        "url": "PostgresSetupCommand.url",
+        "users": "PostgresSetupCommand.users",
+        "password-secret-env": "PostgresSetupCommand.password_secret_env",
+    }
+    flags: dict[str, Any] = {}
+
+    def start(self) -> None:
+        url = self.url or ""
+        if not url or self.extra_args:
+            self.fail("give the database with --url URL, and nothing else (see --help)", USAGE_ERROR)
+        secret = None
+        if self.password_secret_env:
+            secret = os.environ.get(self.password_secret_env)
+            if not secret:
+                self.fail(f"${self.password_secret_env} is not set: it must hold the deployment's secret", 1)
+        try:
+            from .storage.postgres.admin import setup
+            from .storage.postgres.database import Database
+
+            users = [user.strip() for user in self.users.split(",") if user.strip()]
+            print(setup(Database(url, logger=self.log), users, secret).summary())
+        except ImportError as error:
+            self.fail(f"the postgres extra is needed: pip install 'codex-jupyter[postgres]' ({error})", 1)
+        except CodexError as error:
+            self.fail(str(error), 1)
+
+
+COMMANDS: tuple[type[OneLineErrors], ...] = (
     ListCommand,
     ShowCommand,
     SearchCommand,
@@ -266,6 +313,7 @@ COMMANDS: tuple[type[CodexCommand], ...] = (
     ImportCommand,
     RenameCommand,
     DeleteCommand,
+    PostgresSetupCommand,
 )
 
 
@@ -274,7 +322,8 @@ class CodexApp(OneLineErrors):
 
     name = "jupyter-codex"
     description = (
-        "Chat sessions of codex-jupyter's workspace files: list, show, search, export, import, rename, delete."
+        "Chat sessions of codex-jupyter's stores: list, show, search, export, import, rename, delete; "
+        "postgres-setup for an administrator."
     )
     subcommands = {command.name: (command, command.description) for command in COMMANDS}
     aliases: dict[str, Any] = {}
