@@ -101,6 +101,7 @@ class _Transaction:
     # The current attempt:
     pid: int = 0
     revision: int | None = None
+    sessions_before: int = 0
     xid: int | None = None
     touched_sessions: bool = False
     after_commit: list[Callable[[], None]] = field(default_factory=list)
@@ -131,6 +132,7 @@ class PostgresBackend:
         self._external: list[StoreChange] = []
         self._listener: Listener | None = None
         self._just_committed = False
+        self._own: set[int] = set()  # own changes committed after a change of another process not yet looked at
         conn = self._database.connect()
         try:
             with self._database.translated():
@@ -148,9 +150,12 @@ class PostgresBackend:
     def _start_watching(self, conn: psycopg.Connection) -> None:
         """What this backend has seen: the state other processes' changes are told against."""
         conn.execute(f"INSERT INTO {_OWNERS} (owner) VALUES (current_user) ON CONFLICT DO NOTHING")
-        self._seen, self._seen_sessions, self._channel = _one(
-            conn.execute(f"SELECT revision, sessions_revision, channel FROM {_OWNERS} WHERE owner = current_user")
+        self._seen, self._seen_sessions, self._channel, owner = _one(
+            conn.execute(
+                f"SELECT revision, sessions_revision, channel, owner FROM {_OWNERS} WHERE owner = current_user"
+            )
         )
+        self._tag = fulltext.owner_tag(owner)
         self._titles: dict[str, str | None] = dict(
             conn.execute(f"SELECT id, title FROM {_SESSIONS} WHERE owner = current_user ORDER BY seq").fetchall()
         )
@@ -287,7 +292,10 @@ class PostgresBackend:
             (transaction.pid, str(transaction.xid % 2**32)),
         )
         while True:
-            status = _one(conn.execute("SELECT pg_xact_status(%s::xid8)", (str(transaction.xid),)))[0]
+            try:
+                status = _one(conn.execute("SELECT pg_xact_status(%s::xid8)", (str(transaction.xid),)))[0]
+            except psycopg.errors.InvalidParameterValue:
+                return False  # "in the future": a server that crashed never logged this transaction id
             if status != "in progress" or time.monotonic() > deadline:
                 return {"committed": True, "aborted": False}.get(status)
             time.sleep(0.05)
@@ -311,17 +319,24 @@ class PostgresBackend:
             self._database.putconn(conn)
 
     def _revision(self) -> int:
-        """This transaction's change number. Taking it waits for the owner's other transactions; then what they
-        changed since this backend last looked is taken in first, so that it is told in commit order."""
+        """This transaction's change number. Taking it waits for the owner's other transactions (so changes
+        commit in the order of their numbers); what they changed is looked at after this one commits, outside
+        the owner's lock, so that writers from many processes hold it only for their own writes."""
         transaction = self._transaction
         assert transaction is not None
         if transaction.revision is None:
-            revision, sessions_revision, xid = _one(self._conn().execute(_TAKE_REVISION))
-            transaction.revision, transaction.xid = revision, int(xid)
-            if revision - 1 > self._seen:
-                self._take_external_changes(self._conn(), revision - 1, sessions_revision)
-            transaction.after_commit.append(lambda: setattr(self, "_seen", max(self._seen, revision)))
+            revision, sessions_before, xid = _one(self._conn().execute(_TAKE_REVISION))
+            transaction.revision, transaction.sessions_before, transaction.xid = revision, sessions_before, int(xid)
+            transaction.after_commit.append(lambda: self._committed_own(revision))
         return transaction.revision
+
+    def _committed_own(self, revision: int) -> None:
+        """Count ``revision`` as seen, with the run of this backend's own changes it completes; a gap before
+        it (another process's changes) stays to be looked at."""
+        self._own.add(revision)
+        while self._seen + 1 in self._own:
+            self._seen += 1
+            self._own.discard(self._seen)
 
     def _touch_sessions(self) -> None:
         """Say that this transaction changes the list of sessions, their titles or the current ones."""
@@ -331,7 +346,13 @@ class PostgresBackend:
         if not transaction.touched_sessions:
             transaction.touched_sessions = True
             self._conn().execute(f"UPDATE {_OWNERS} SET sessions_revision = revision WHERE owner = current_user")
-            transaction.after_commit.append(lambda: setattr(self, "_seen_sessions", revision))
+            before = transaction.sessions_before
+
+            def seen() -> None:
+                if before <= self._seen_sessions:  # else another process changed them first: look at the list
+                    self._seen_sessions = revision
+
+            transaction.after_commit.append(seen)
 
     def _after_commit(self, apply: Callable[[], None]) -> None:
         transaction = self._transaction
@@ -411,7 +432,7 @@ class PostgresBackend:
         return {row[0] for row in rows}
 
     def search(self, terms: tuple[SearchTerm, ...], limit: int, session_id: str | None) -> list[SearchHit]:
-        return self._read(lambda conn: fulltext.search(conn, terms, limit, session_id))
+        return self._read(lambda conn: fulltext.search(conn, terms, limit, session_id, self._tag))
 
     # -- writes (inside a transaction) ------------------------------------------------------
 
@@ -433,7 +454,7 @@ class PostgresBackend:
                     record.created_at,
                     record.updated_at,
                     record.message_count,
-                    None if record.title is None else fulltext.tsvector(record.title),
+                    None if record.title is None else fulltext.tsvector(record.title, self._tag),
                 ),
             )
             .fetchone()
@@ -468,7 +489,7 @@ class PostgresBackend:
                 "error": message.error,
                 "writer": writers.this_writer() if message.status == "streaming" else None,
                 "revision": revision,
-                "words": fulltext.tsvector(message.content),
+                "words": fulltext.tsvector(message.content, self._tag),
             },
         ).fetchone()
         if row is None:  # deleted by another process since this transaction read it
@@ -480,7 +501,7 @@ class PostgresBackend:
             self._conn().execute(
                 f"UPDATE {_SESSIONS} SET title = %s, title_words = %s::tsvector, updated_at = %s "
                 "WHERE owner = current_user AND id = %s",
-                (title, fulltext.tsvector(title), updated_at, session_id),
+                (title, fulltext.tsvector(title, self._tag), updated_at, session_id),
             )
 
         self._write(rename)
@@ -507,7 +528,7 @@ class PostgresBackend:
                             message.error,
                             revision,
                             revision,
-                            fulltext.tsvector(message.content),
+                            fulltext.tsvector(message.content, self._tag),
                         )
                         for position, message in enumerate(messages)
                     ],
@@ -527,7 +548,7 @@ class PostgresBackend:
                 "WHERE owner = current_user AND session_id = %s AND id = %s RETURNING 1",
                 (
                     message.content,
-                    fulltext.tsvector(message.content),
+                    fulltext.tsvector(message.content, self._tag),
                     message.status,
                     message.error,
                     writers.this_writer() if streaming else None,
@@ -622,9 +643,12 @@ class PostgresBackend:
     def poll_changes(self) -> list[StoreChange]:
         with self._lock:
             if self._just_committed:
-                # The transaction took in what others committed before it: there is nothing older to look for.
+                # Right after a write: look only if another process committed between this one's changes.
                 self._just_committed = False
-            elif self._listener is None or self._listener.take_waiting():
+                look = bool(self._own)
+            else:
+                look = self._listener is None or self._listener.take_waiting()
+            if look:
                 self._database.run(self._look)
             if self._streamed_by_others:
                 self._take_stopped_replies()
@@ -659,20 +683,28 @@ class PostgresBackend:
             "WHERE owner = current_user AND revision > %s AND revision <= %s ORDER BY revision, position",
             (self._seen, upto),
         ).fetchall()
-        found = [(row[0], row[1], row[2], self._message(row[3:])) for row in rows]
+        seen, own = self._seen, self._own  # this backend's own changes were told when made
+        added, updated = [], []
+        for row in rows:
+            first, last, session_id, message = row[0], row[1], row[2], self._message(row[3:])
+            if first > seen and first not in own:
+                added.append((session_id, message))
+            # Changed after it was added (a reply that grew), in this window or before it, as the workspace file tells.
+            if last > first and last not in own:
+                updated.append((session_id, message))
         streamed_by_others = self._streaming_of_others(conn)
         self._external += external_changes(
             seen=self._titles.keys(),
             sessions=list(titles),
-            added=[(session_id, message) for added, _, session_id, message in found if added > self._seen],
+            added=added,
             seen_current=self._current,
             current=current,
             renamed=renamed,
-            # Changed after it was added (a reply that grew), in this window or before it: as the workspace file tells.
-            updated=[(session_id, message) for added, revision, session_id, message in found if revision > added],
+            updated=updated,
         )
         self._titles, self._current = titles, dict(current)
         self._seen, self._seen_sessions = upto, max(self._seen_sessions, sessions_revision)
+        self._own = {revision for revision in own if revision > upto}
         self._streamed_by_others = streamed_by_others
 
     # -- streamed replies: the ones whose writer died --------------------------------------------

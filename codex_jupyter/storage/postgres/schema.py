@@ -15,7 +15,8 @@ using the full-text indexes, because PostgreSQL does not let a function that is 
 "leakproof" (``@@`` is not) run before a row-level filter, so it would read every row of
 the user. Search therefore goes through two ``SECURITY DEFINER`` functions owned by the
 role that made the schema, which may read every row (``search_reads_all``) and which
-return only the rows of the logged-in role (``session_user``).
+return only the rows of the logged-in role (``session_user``). Words are indexed under a
+tag of their owner (see :mod:`.fulltext`), so the index reads one user's matches only.
 
 Change numbers: ``owners`` holds one row per owner whose ``revision`` every writing
 transaction increments first. That row lock makes one owner's transactions commit one at
@@ -42,7 +43,6 @@ Step = Callable[[psycopg.Connection], None]
 
 _VERSION_1 = """
 CREATE SCHEMA IF NOT EXISTS codex_jupyter;
-CREATE EXTENSION IF NOT EXISTS btree_gin WITH SCHEMA codex_jupyter;
 CREATE TABLE codex_jupyter.schema_version (version integer NOT NULL);
 INSERT INTO codex_jupyter.schema_version VALUES (0);
 
@@ -65,7 +65,7 @@ CREATE TABLE codex_jupyter.sessions (
 );
 CREATE INDEX sessions_in_order ON codex_jupyter.sessions (owner, seq);
 CREATE INDEX sessions_recent ON codex_jupyter.sessions (owner, updated_at DESC, seq DESC);
-CREATE INDEX sessions_title_words ON codex_jupyter.sessions USING gin (owner, title_words);
+CREATE INDEX sessions_title_words ON codex_jupyter.sessions USING gin (title_words);
 
 CREATE TABLE codex_jupyter.messages (
     owner        text NOT NULL DEFAULT current_user,
@@ -89,7 +89,7 @@ CREATE TABLE codex_jupyter.messages (
 );
 CREATE INDEX messages_by_revision ON codex_jupyter.messages (owner, revision);
 CREATE INDEX messages_streaming ON codex_jupyter.messages (owner) WHERE status = 'streaming';
-CREATE INDEX messages_words ON codex_jupyter.messages USING gin (owner, words);
+CREATE INDEX messages_words ON codex_jupyter.messages USING gin (words);
 
 CREATE TABLE codex_jupyter.current_sessions (
     owner      text NOT NULL DEFAULT current_user,
