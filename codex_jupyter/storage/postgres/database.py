@@ -30,9 +30,9 @@ T = TypeVar("T")
 RETRY_SECONDS = 30.0
 #: How long a write waits for another transaction's lock before giving up (as the workspace file's busy timeout).
 LOCK_TIMEOUT = "60s"
-#: Connections kept per process; one more listens for other processes' changes (see listener.py).
+#: Connections a process opens at most; one more listens for other processes' changes (see listener.py).
 POOL_SIZE = 4
-#: An idle connection beyond the first is closed after this many seconds.
+#: An idle connection is closed after this many seconds, so an idle kernel holds none.
 POOL_MAX_IDLE = 60.0
 _SETTINGS = f"SET synchronous_commit = on; SET TIME ZONE 'UTC'; SET lock_timeout = '{LOCK_TIMEOUT}'"
 
@@ -121,7 +121,7 @@ class Database:
                 self.url,
                 kwargs={"autocommit": True},
                 configure=_configure,
-                min_size=1,
+                min_size=0,
                 max_size=POOL_SIZE,
                 max_idle=POOL_MAX_IDLE,
                 num_workers=1,
