@@ -6,10 +6,12 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from notebook_frontend import ScriptedFrontend
 from openai_server import API_KEY, OpenAIServer
 from postgres_server import PostgresDatabase, PostgresServer
 
 from codex_jupyter import SessionStore, open_store
+from codex_jupyter.kernel.store import notebook_store
 
 pytest_plugins = ["pytest_jupyter.jupyter_server"]
 
@@ -54,10 +56,18 @@ def store_location(backend: str, workspace_file: Path, request: pytest.FixtureRe
     return workspace_file
 
 
-@pytest.fixture(params=["memory", "workspace-file", "postgresql"])
+@pytest.fixture(params=["memory", "workspace-file", "postgresql", "notebook"])
 def store(request: pytest.FixtureRequest, workspace_file: Path) -> Iterator[SessionStore]:
-    """A store on each backend: the behaviour of the API must not depend on where sessions live."""
-    with open_store(store_location(request.param, workspace_file, request), scope="notebooks/analysis.ipynb") as opened:
+    """A store on each backend: the behaviour of the API must not depend on where sessions live.
+
+    The notebook's metadata is held by ``ScriptedFrontend``, JupyterLab's half of the bridge played in process.
+    """
+    scope = "notebooks/analysis.ipynb"
+    if request.param == "notebook":
+        opened = notebook_store(ScriptedFrontend(), scope)
+    else:
+        opened = open_store(store_location(request.param, workspace_file, request), scope=scope)
+    with opened:
         yield opened
 
 

@@ -7,12 +7,11 @@ The notebook's frontend is ``ScriptedFrontend`` (JupyterLab's half of the bridge
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
 from datetime import datetime, timedelta, timezone
 
 import pytest
 from chat_files import DELETED, make_chat, sent_at
-from test_notebook_store import ScriptedFrontend
+from notebook_frontend import ScriptedFrontend
 
 from codex_jupyter import ChangeKind, ChatMessage, ChatSession, InvalidInputError, SessionStore, open_store
 from codex_jupyter.formats import parse
@@ -28,16 +27,6 @@ def an_id(name: str) -> str:
 
 
 S1, S2 = an_id("s-1"), an_id("s-2")
-
-
-@pytest.fixture(params=["memory", "workspace-file", "notebook"])
-def store(request: pytest.FixtureRequest, workspace_file) -> Iterator[SessionStore]:
-    if request.param == "notebook":
-        opened = SessionStore(NotebookBackend(ScriptedFrontend(), SCOPE), scope=SCOPE)
-    else:
-        opened = open_store(":memory:" if request.param == "memory" else workspace_file, scope=SCOPE)
-    with opened:
-        yield opened
 
 
 def exported(session_id: str = S1, *, title: str | None = "from the file", messages: int = 2) -> ChatSession:

@@ -7,45 +7,21 @@ so that each rule is checked in milliseconds; the real JupyterLab half is driven
 
 from __future__ import annotations
 
-import logging
-from collections.abc import Callable
 from datetime import datetime, timezone
 from typing import Any
 
 import pytest
+from notebook_frontend import ScriptedFrontend
 
 from codex_jupyter import ChatSession, SessionStore
 from codex_jupyter.errors import NotebookFormatError, NotebookUnavailableError
-from codex_jupyter.events import ChangeKind, Disposable, EventEmitter, StoreChange
+from codex_jupyter.events import ChangeKind, StoreChange
 from codex_jupyter.kernel.store import notebook_store
 from codex_jupyter.kernel.widget import ChatPanel
 from codex_jupyter.models import ChatMessage
-from codex_jupyter.storage.notebookdoc import apply_changes, read_document, validator
+from codex_jupyter.storage.notebookdoc import apply_changes, read_document
 
 SCOPE = "/work/analysis.ipynb"
-
-
-class ScriptedFrontend:
-    """Plays JupyterLab: holds ``metadata.codex``, applies the kernel's changes as bridge.ts does."""
-
-    def __init__(self, document: object = None, *, answered: bool = True) -> None:
-        self.answered = answered
-        self.document = document
-        self.path = "analysis.ipynb"
-        self.sent: list[list[dict[str, Any]]] = []
-        self._documents: EventEmitter[object] = EventEmitter(logging.getLogger("test"))
-
-    def send(self, changes: list[dict[str, Any]]) -> None:
-        validator("toFrontend").validate({"op": "apply", "seq": len(self.sent) + 1, "changes": changes})
-        self.sent.append(changes)
-
-    def on_document(self, listener: Callable[[object], None]) -> Disposable:
-        return self._documents.subscribe(listener)
-
-    def edit(self, document: object) -> None:
-        """The user changes metadata.codex by hand: the frontend sends it again."""
-        self.document = document
-        self._documents.emit([document])
 
 
 def open_notebook_store(frontend: ScriptedFrontend) -> SessionStore:
