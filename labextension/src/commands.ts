@@ -134,8 +134,8 @@ export function addCommands(context: ICommandContext, palette: ICommandPalette |
     caption: trans.__('Search the messages and titles of every session'),
     icon: searchIcon,
     execute: () => {
+      panel.searchOnActivate();
       shell.activateById(panel.id);
-      panel.sessions.focusSearch();
     }
   });
   commands.addCommand(CommandIDs.openInMainArea, {

@@ -53,7 +53,6 @@ export class CodexPanel extends SidePanel {
     this._chat.title.dataset = { codexSection: 'chat' };
     sections.addWidget(this.sessions);
     sections.addWidget(this._chat);
-    sections.setRelativeSizes(DEFAULT_SIZES);
     this._sections = sections;
     (this.layout as PanelLayout).addWidget(new ErrorLine(_model, trans));
     // The sections are laid out by Lumino, which does not notice the error line taking or giving
@@ -87,13 +86,29 @@ export class CodexPanel extends SidePanel {
 
   protected onAfterShow(msg: Message): void {
     super.onAfterShow(msg);
+    this._applySizes();
     void this._model.refresh();
+  }
+
+  protected onResize(msg: Widget.ResizeMessage): void {
+    super.onResize(msg);
+    this._applySizes();
+  }
+
+  /** The next activation puts the cursor in the search box ("Codex: Search") rather than where one writes. */
+  searchOnActivate(): void {
+    this._searchOnActivate = true;
   }
 
   /** Activating the sidebar (its tab, or "Codex: Open Chat") puts the cursor where one writes. */
   protected onActivateRequest(msg: Message): void {
     super.onActivateRequest(msg);
-    this._chat.activate();
+    if (this._searchOnActivate) {
+      this._searchOnActivate = false;
+      this.sessions.focusSearch();
+    } else {
+      this._chat.activate();
+    }
   }
 
   /** `/` outside a text box puts the cursor in the search box (Ctrl+F does too: a command's key binding). */
@@ -107,19 +122,41 @@ export class CodexPanel extends SidePanel {
     }
   }
 
+  /** The user moved the split: keep these proportions, now and after a reload. */
   private _saveLayout(): void {
-    void this._state?.save(LAYOUT_KEY, { sizes: this._sections.relativeSizes() });
+    this._sizes = this._sections.relativeSizes();
+    this._moved = true;
+    void this._state?.save(LAYOUT_KEY, { sizes: this._sizes });
   }
 
-  /** Give the sections the sizes they had, once Lab's state database has them. */
+  /** Give the sections the proportions they had, once Lab's state database has them (unless moved since). */
   private async _restoreLayout(): Promise<void> {
     const saved = (await this._state?.fetch(LAYOUT_KEY)) as { sizes?: unknown } | undefined;
     const sizes = saved?.sizes;
-    if (Array.isArray(sizes) && sizes.length === DEFAULT_SIZES.length && sizes.every(size => size > 0)) {
-      this._sections.setRelativeSizes(sizes as number[]);
+    const valid = Array.isArray(sizes) && sizes.length === DEFAULT_SIZES.length && sizes.every(size => size > 0);
+    if (valid && !this._moved) {
+      this._sizes = sizes as number[];
+      this._applySizes();
     }
   }
 
+  /**
+   * Give the sections their proportions for the room they have now. Lumino scales relative sizes
+   * by the room it has at its next layout, and shares out any change of room equally: laid out
+   * while the sidebar is still growing (as when Lab restores it), or resized, the sections would
+   * drift towards equal sizes, leaving the chat one message high. So the proportions are given
+   * again whenever the sidebar's size changes.
+   */
+  private _applySizes(): void {
+    if (this._sections.node.offsetHeight > 0) {
+      this._sections.setRelativeSizes(this._sizes);
+    }
+  }
+
+  private _searchOnActivate = false;
+  /** The proportions of the sections, kept as the sidebar's size changes. */
+  private _sizes: number[] = DEFAULT_SIZES;
+  private _moved = false;
   private readonly _chat: ChatView;
   private readonly _sections: AccordionPanel;
 }

@@ -46,7 +46,7 @@ export class Transcript extends Panel {
     this.addWidget(this._earlier);
     this.addWidget(this._later);
     _model.transcriptChanged.connect(this._onChange, this);
-    this._showNotices();
+    void this._reset(null); // a view opened later (in the main area) shows what is loaded already
   }
 
   private _onChange(_: ChatModel, change: TranscriptChange): void {
