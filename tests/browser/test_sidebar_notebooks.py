@@ -134,6 +134,7 @@ def test_a_session_kept_in_the_notebook_is_listed_in_its_own_section(lab):
     expect(sidebar.locator(NOTEBOOK_LIST).get_by_role("option", name=title)).to_be_visible()
     expect(sidebar.locator(WORKSPACE_LIST).get_by_role("option", name=title)).to_have_count(0)
     expect(chat_title(sidebar, title)).to_be_visible()  # the notebook's current session, opened
+    lab.screenshot("sidebar_with_notebook_light")
 
 
 def test_a_message_added_from_the_sidebar_to_a_notebook_session_lands_in_the_saved_ipynb(lab):

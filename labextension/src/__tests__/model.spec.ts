@@ -34,6 +34,14 @@ async function opened(id: string): Promise<void> {
   await settled();
 }
 
+/** A session of `count` messages, opened by a model that follows changes; its id. */
+async function following(title: string, count: number): Promise<string> {
+  const id = api.addSession(title, count);
+  await model.refresh();
+  await opened(id);
+  return id;
+}
+
 /** Record the transcript changes the model announces from now on. */
 function transcriptChanges(): TranscriptChange[] {
   const changes: TranscriptChange[] = [];
@@ -409,9 +417,7 @@ describe('errors', () => {
 describe('a reply streaming in', () => {
   /** A session whose last message is a reply streaming in: its id, and the reply's. */
   async function streaming(): Promise<{ id: string; reply: string }> {
-    const id = api.addSession('asking', 1);
-    await model.refresh();
-    await opened(id);
+    const id = await following('asking', 1);
     await model.ask('Why?', []);
     await settled();
     return { id, reply: api.messagesOf(id)[2].id };
@@ -453,9 +459,7 @@ describe('a reply streaming in', () => {
   });
 
   it('applies an update announced while the page bringing the reply was on its way', async () => {
-    const id = api.addSession('asking', 1);
-    await model.refresh();
-    await opened(id);
+    const id = await following('asking', 1);
     const release = api.hold('getSession');
     api.addMessages(id, 1);
     events.announce('message_added', id);
@@ -545,9 +549,7 @@ describe('windows of a long session', () => {
   });
 
   it('jumps to the first message, and loads later pages on request until it follows the end again', async () => {
-    const id = api.addSession('long', 150);
-    await model.refresh();
-    await opened(id);
+    const id = await following('long', 150);
     model.showFirst();
     await settled();
     expect(contents()).toEqual(numbered(0, 99));
@@ -561,9 +563,7 @@ describe('windows of a long session', () => {
   });
 
   it('does not load new messages into a window away from the end, but counts them', async () => {
-    const id = api.addSession('long', 150);
-    await model.refresh();
-    await opened(id);
+    const id = await following('long', 150);
     model.showFirst();
     await settled();
     api.addMessages(id, 1);
