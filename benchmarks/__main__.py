@@ -14,6 +14,7 @@ BENCHMARKS = {
     "server_lock": "benchmarks.server_lock",
     "search": "benchmarks.search",
     "replies": "benchmarks.replies",
+    "postgres": "benchmarks.postgres",
 }
 
 

@@ -12,21 +12,17 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
-import secrets
-import socket
-import subprocess
-import sys
 import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
 
 from tornado.httpclient import AsyncHTTPClient, HTTPRequest, HTTPResponse
 
 from codex_jupyter import open_store
+from tests.jupyter_process import Server
+from tests.jupyter_process import jupyter_server as running_server
 
 from .report import ms, percentile, table
 from .store import CONTENT, SCOPE, fill_workspace
@@ -34,72 +30,13 @@ from .store import CONTENT, SCOPE, fill_workspace
 SESSIONS = 1_000
 
 
-@dataclass(frozen=True)
-class Server:
-    url: str
-    token: str
-    workspace_file: Path
-
-    def request(self, method: str, path: str, body: object = None) -> HTTPRequest:
-        return HTTPRequest(
-            f"{self.url}{path}",
-            method=method,
-            headers={"Authorization": f"token {self.token}"},
-            body=None if body is None else json.dumps(body),
-            request_timeout=120,
-        )
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @contextmanager
 def jupyter_server(home: Path) -> Iterator[Server]:
-    """``jupyter server`` with codex_jupyter enabled, on private Jupyter directories; stopped afterwards."""
-    dirs = {name: home / name for name in ("root", "data", "config", "runtime")}
-    for directory in dirs.values():
-        directory.mkdir()
-    (dirs["config"] / "jupyter_server_config.json").write_text(
-        json.dumps({"ServerApp": {"jpserver_extensions": {"codex_jupyter": True}}})
-    )
-    port, token = _free_port(), secrets.token_hex(16)
-    server = Server(f"http://127.0.0.1:{port}", token, home / "workspace.sqlite3")
-    fill_workspace(server.workspace_file, SESSIONS, 10)
-    env = {
-        **os.environ,
-        **{f"JUPYTER_{name.upper()}_DIR": str(path) for name, path in dirs.items() if name != "root"},
-        "CODEX_JUPYTER_WORKSPACE": str(server.workspace_file),
-    }
-    command = [sys.executable, "-m", "jupyter_server", "--no-browser", "--ServerApp.ip=127.0.0.1",
-               f"--port={port}", "--port-retries=0", f"--IdentityProvider.token={token}",
-               f"--ServerApp.root_dir={dirs['root']}", "--ServerApp.log_level=WARN"]  # fmt: skip
-    if os.geteuid() == 0:
-        command.append("--allow-root")
-    with open(home / "server.log", "wb") as log:
-        process = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT)
-    try:
-        asyncio.run(_wait_until_up(server, process))
+    """A real ``jupyter server`` on a workspace file of :data:`SESSIONS` sessions."""
+    workspace_file = home / "workspace.sqlite3"
+    fill_workspace(workspace_file, SESSIONS, 10)
+    with running_server(home, workspace_file) as server:
         yield server
-    finally:
-        process.terminate()
-        process.wait(timeout=30)
-
-
-async def _wait_until_up(server: Server, process: subprocess.Popen[bytes]) -> None:
-    client = AsyncHTTPClient()
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"jupyter server exited with {process.returncode}")
-        try:
-            await client.fetch(server.request("GET", "/codex/api/sessions?limit=1"))
-            return
-        except Exception:  # not listening yet, or the extension not loaded yet
-            await asyncio.sleep(0.1)
-    raise TimeoutError("jupyter server did not answer within 60 s")
 
 
 # -- reads ---------------------------------------------------------------------------------
@@ -163,7 +100,7 @@ async def _all_at_once(requests: list[HTTPRequest]) -> tuple[list[HTTPResponse],
 
 
 def writes(server: Server, count: int) -> str:
-    with open_store(server.workspace_file, scope=SCOPE) as store:
+    with open_store(server.store, scope=SCOPE) as store:
         session_id = store.create_session(title="load").id
     posts = [
         server.request("POST", f"/codex/api/sessions/{session_id}/messages", {"role": "user", "content": CONTENT})
@@ -171,7 +108,7 @@ def writes(server: Server, count: int) -> str:
     ]
     responses, elapsed = asyncio.run(_all_at_once(posts))
     acknowledged = {json.loads(r.body)["id"] for r in responses if r.code == 201}
-    with open_store(server.workspace_file, scope=SCOPE) as store:
+    with open_store(server.store, scope=SCOPE) as store:
         stored = {message.id for message in store.get_session(session_id).messages}
     ours = [f"codex: {count} x POST /codex/api/sessions/{{id}}/messages, one session",
             f"{len(acknowledged) / elapsed:,.0f}", str(len(acknowledged - stored)),

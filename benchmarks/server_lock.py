@@ -96,7 +96,7 @@ def main(quick: bool = False) -> None:
         idle, idle_expected = asyncio.run(_probe(server, seconds))
         session_id = asyncio.run(_create_session(server))
         stop = multiprocessing.Event()
-        holder = multiprocessing.Process(target=hold_write_lock, args=(str(server.workspace_file), stop))
+        holder = multiprocessing.Process(target=hold_write_lock, args=(str(server.store), stop))
         holder.start()
         try:
             busy, busy_expected, acknowledged, errors = asyncio.run(_probe_while_appending(server, session_id, seconds))

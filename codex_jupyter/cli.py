@@ -4,7 +4,7 @@ A ``jupyter_core`` application with one subcommand per action, so ``jupyter code
 ``jupyter codex export --help`` work like other Jupyter commands. Every subcommand opens the
 workspace file the Jupyter server of the current folder uses (see
 :func:`~codex_jupyter.locations.server_workspace`; the server's own configuration,
-``c.CodexJupyter.workspace_file`` and ``c.ServerApp.root_dir``, is read from
+``c.CodexJupyter.store_url`` and ``c.ServerApp.root_dir``, is read from
 ``jupyter_server_config``), or ``--workspace PATH``. An error is one line on stderr and a
 non-zero exit status; nothing is changed by a refused command.
 """
@@ -89,8 +89,8 @@ class CodexCommand(OneLineErrors):
         None,
         allow_none=True,
         config=True,
-        help="""The workspace file. Default: the one the Jupyter server of the current folder uses
-        (c.CodexJupyter.workspace_file, else $CODEX_JUPYTER_WORKSPACE, else the file for this root folder).""",
+        help="""The workspace file, or a PostgreSQL URL. Default: the store the Jupyter server of the current folder
+        uses (c.CodexJupyter.store_url, else $CODEX_JUPYTER_WORKSPACE, else the file for this root folder).""",
     )
     aliases = {"workspace": "CodexCommand.workspace"}
     flags: dict[str, Any] = {}
@@ -103,7 +103,8 @@ class CodexCommand(OneLineErrors):
         if self.workspace:
             return self.workspace
         settings = self.config
-        configured = settings.CodexJupyter.get("workspace_file") if "CodexJupyter" in settings else None
+        server = settings.CodexJupyter if "CodexJupyter" in settings else {}
+        configured = server.get("store_url") or server.get("workspace_file")
         root_dir = settings.ServerApp.get("root_dir") if "ServerApp" in settings else None
         return server_workspace(configured, root_dir or os.getcwd())
 
@@ -257,7 +258,54 @@ class DeleteCommand(CodexCommand):
         print(f"Deleted session {session.id} “{session_label(session)}” ({session.message_count} messages).")
 
 
-COMMANDS: tuple[type[CodexCommand], ...] = (
+class PostgresSetupCommand(OneLineErrors):
+    """``jupyter codex postgres-setup``: the administrator's one step (see codex_jupyter.storage.postgres.admin)."""
+
+    name = "postgres-setup"
+    description = (
+        "Set up a PostgreSQL database for codex-jupyter, as an administrator: make or migrate the schema, "
+        "make the users' roles and let each see only its own sessions. Run it again after upgrading."
+    )
+
+    url = Unicode(None, allow_none=True, config=True, help="The database's URL, as a role that may create roles.")
+    users = Unicode("", config=True, help="The users' role names, separated by commas (JupyterHub's user names).")
+    password_secret_env = Unicode(
+        None,
+        allow_none=True,
+        config=True,
+        help="""The environment variable holding the deployment's secret: each role's password is then
+        HMAC-SHA256(secret, user name) in hex, as the hub computes it for the user's URL. Without it, roles get no
+        password (for certificate or peer authentication).""",
+    )
+    aliases = {
+        "url": "PostgresSetupCommand.url",
+        "users": "PostgresSetupCommand.users",
+        "password-secret-env": "PostgresSetupCommand.password_secret_env",
+    }
+    flags: dict[str, Any] = {}
+
+    def start(self) -> None:
+        url = self.url or ""
+        if not url or self.extra_args:
+            self.fail("give the database with --url URL, and nothing else (see --help)", USAGE_ERROR)
+        secret = None
+        if self.password_secret_env:
+            secret = os.environ.get(self.password_secret_env)
+            if not secret:
+                self.fail(f"${self.password_secret_env} is not set: it must hold the deployment's secret", 1)
+        try:
+            from .storage.postgres.admin import setup
+            from .storage.postgres.database import Database
+
+            users = [user.strip() for user in self.users.split(",") if user.strip()]
+            print(setup(Database(url, logger=self.log), users, secret).summary())
+        except ImportError as error:
+            self.fail(f"the postgres extra is needed: pip install 'codex-jupyter[postgres]' ({error})", 1)
+        except CodexError as error:
+            self.fail(str(error), 1)
+
+
+COMMANDS: tuple[type[OneLineErrors], ...] = (
     ListCommand,
     ShowCommand,
     SearchCommand,
@@ -265,6 +313,7 @@ COMMANDS: tuple[type[CodexCommand], ...] = (
     ImportCommand,
     RenameCommand,
     DeleteCommand,
+    PostgresSetupCommand,
 )
 
 
@@ -273,7 +322,8 @@ class CodexApp(OneLineErrors):
 
     name = "jupyter-codex"
     description = (
-        "Chat sessions of codex-jupyter's workspace files: list, show, search, export, import, rename, delete."
+        "Chat sessions of codex-jupyter's stores: list, show, search, export, import, rename, delete; "
+        "postgres-setup for an administrator."
     )
     subcommands = {command.name: (command, command.description) for command in COMMANDS}
     aliases: dict[str, Any] = {}

@@ -13,6 +13,8 @@ WORKSPACE_ENV = "CODEX_JUPYTER_WORKSPACE"
 #: Set by jupyter-server for each kernel it starts: the notebook's path.
 SESSION_NAME_ENV = "JPY_SESSION_NAME"
 MEMORY = ":memory:"
+#: How a PostgreSQL location begins (libpq's connection URIs); any other location is a workspace file's path.
+DATABASE_URL_SCHEMES = ("postgresql://", "postgres://")
 #: The location of a store kept in the notebook's metadata (through JupyterLab), as MEMORY is one in memory.
 NOTEBOOK = ":notebook:"
 DEFAULT_SCOPE = "default"
@@ -32,8 +34,14 @@ def is_own_location(path: Path) -> bool:
     return path.resolve().is_relative_to(own_folder().resolve())
 
 
-def default_workspace_file() -> Path:
-    """``$CODEX_JUPYTER_WORKSPACE`` if set, else ``<jupyter data dir>/codex_jupyter/workspace.sqlite3``.
+def is_database_url(location: str | os.PathLike[str]) -> bool:
+    """Whether ``location`` names a PostgreSQL database (``postgresql://...``) rather than a workspace file."""
+    return isinstance(location, str) and location.startswith(DATABASE_URL_SCHEMES)
+
+
+def default_workspace_file() -> Path | str:
+    """``$CODEX_JUPYTER_WORKSPACE`` if set (a path, or a ``postgresql://`` URL), else
+    ``<jupyter data dir>/codex_jupyter/workspace.sqlite3``.
 
     The Jupyter data directory is per user (``~/.local/share/jupyter`` on Linux,
     moved by ``$JUPYTER_DATA_DIR``), so a plain IPython or nbclient kernel with no
@@ -41,6 +49,8 @@ def default_workspace_file() -> Path:
     """
     configured = os.environ.get(WORKSPACE_ENV)
     if configured:
+        if is_database_url(configured):
+            return configured  # a Path would fold the URL's "//"
         return Path(configured)  # "~" is expanded by the store, which reports a "~user" that does not exist
     return own_folder() / "workspace.sqlite3"
 
@@ -57,7 +67,7 @@ def server_workspace_file(root_dir: str | os.PathLike[str]) -> Path:
 
 
 def server_workspace(configured: str | None, root_dir: str | os.PathLike[str]) -> str | Path:
-    """The workspace file a Jupyter server uses: ``c.CodexJupyter.workspace_file`` if ``configured``, else
+    """The store a Jupyter server uses: ``c.CodexJupyter.store_url`` if ``configured``, else
     ``$CODEX_JUPYTER_WORKSPACE`` if set, else :func:`server_workspace_file` of its root folder.
 
     The server and ``jupyter codex`` both ask this, so the command finds the server's sessions.

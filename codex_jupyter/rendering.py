@@ -47,8 +47,12 @@ def render_markdown(text: str) -> str:
 
 
 def format_time(moment: datetime, *, seconds: bool = True) -> str:
-    """The one way times are written for people: UTC, ISO-like, to the second (or the minute)."""
-    return moment.strftime("%Y-%m-%d %H:%M:%S UTC" if seconds else "%Y-%m-%d %H:%M UTC")
+    """The one way times are written for people: ISO-like, to the second (or the minute), with the zone named.
+
+    Stored times are UTC, and files and terminals get them so; the chat panel passes the kernel's
+    local time (``moment.astimezone()``), written the same way with its own zone (``CET``).
+    """
+    return moment.strftime("%Y-%m-%d %H:%M:%S %Z" if seconds else "%Y-%m-%d %H:%M %Z")
 
 
 def session_label(session: ChatSession) -> str:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import replace
 from datetime import datetime, timedelta
@@ -23,10 +23,11 @@ from .errors import (
     MessageNotFoundError,
     SessionNotFoundError,
     StoreDisposedError,
+    StoreLocationError,
 )
 from .events import ChangeKind, Disposable, EventEmitter, Listener, StoreChange
 from .imports import ImportedSession, ImportReport
-from .locations import MEMORY, default_scope, default_workspace_file
+from .locations import MEMORY, default_scope, default_workspace_file, is_database_url
 from .models import (
     ChatMessage,
     ChatSession,
@@ -330,6 +331,15 @@ class SessionStore:
         self._check_open()
         return self._events.subscribe(listener)
 
+    def on_external_changes(self, listener: Callable[[], object]) -> Disposable:
+        """Call ``listener()``, on any thread, when other processes' changes wait for :meth:`poll`.
+
+        A PostgreSQL store is told of them at once (``LISTEN``), and so is a notebook's store when
+        JupyterLab sends its metadata; the workspace file and memory never call it, so poll those.
+        """
+        self._check_open()
+        return self._backend.on_external_changes(listener)
+
     def poll(self) -> list[StoreChange]:
         """Look for changes other processes made, deliver them to listeners, and return them.
 
@@ -481,15 +491,26 @@ def open_store(
     logger: logging.Logger | None = None,
     scope: str | None = None,
 ) -> SessionStore:
-    """Open a store: a workspace file at ``location``, or ``":memory:"``.
+    """Open a store: a workspace file at ``location``, a PostgreSQL database (``postgresql://...``), or ``":memory:"``.
 
-    With no location, the file named by ``$CODEX_JUPYTER_WORKSPACE`` is used (the
+    With no location, the one named by ``$CODEX_JUPYTER_WORKSPACE`` is used (the
     Jupyter server sets it for its kernels), else the per-user default from
     :func:`codex_jupyter.locations.default_workspace_file`. ``scope`` defaults to the
     notebook path the kernel was started for. (Sessions kept in a notebook's metadata
     are the kernel's business: see :mod:`codex_jupyter.kernel.store`.)
     """
     location = default_workspace_file() if location is None else location
-    in_memory = os.fspath(location) == MEMORY
-    backend: StorageBackend = MemoryBackend() if in_memory else SQLiteBackend(location, logger=logger)
+    backend: StorageBackend
+    if is_database_url(location):
+        try:
+            from .storage.postgres import PostgresBackend  # psycopg is needed only here: the postgres extra
+        except ImportError as error:
+            raise StoreLocationError(
+                f"a PostgreSQL store needs psycopg: pip install 'codex-jupyter[postgres]' ({error})"
+            ) from None
+        backend = PostgresBackend(os.fspath(location), logger=logger)
+    elif os.fspath(location) == MEMORY:
+        backend = MemoryBackend()
+    else:
+        backend = SQLiteBackend(location, logger=logger)
     return SessionStore(backend, scope=scope, logger=logger)

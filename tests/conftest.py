@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 from openai_server import API_KEY, OpenAIServer
+from postgres_server import PostgresDatabase, PostgresServer
 
 from codex_jupyter import SessionStore, open_store
 
@@ -18,12 +19,52 @@ def workspace_file(tmp_path: Path) -> Path:
     return tmp_path / "workspace.sqlite3"
 
 
-@pytest.fixture(params=["memory", "workspace-file"])
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[PostgresServer]:
+    """One real PostgreSQL server for the whole run, started when a test first needs it.
+
+    Its default is ``synchronous_commit = off``, so every test shows that the backend asks for it itself.
+    """
+    server = PostgresServer(settings={"synchronous_commit": "off"})
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture(scope="session")
+def postgres_database(postgres_server: PostgresServer) -> PostgresDatabase:
+    """A database set up as an administrator would (``jupyter codex postgres-setup``), for the users alice and bob."""
+    return PostgresDatabase.set_up(postgres_server, "codex")
+
+
+@pytest.fixture
+def postgres(postgres_database: PostgresDatabase) -> PostgresDatabase:
+    """The database, emptied of every user's sessions: each test starts from nothing."""
+    postgres_database.empty()
+    return postgres_database
+
+
+def store_location(backend: str, workspace_file: Path, request: pytest.FixtureRequest) -> str | Path:
+    """Where a store of ``backend`` lives for one test: alice's rows of the test database, for PostgreSQL."""
+    if backend == "memory":
+        return ":memory:"
+    if backend == "postgresql":
+        return request.getfixturevalue("postgres").url("alice")
+    return workspace_file
+
+
+@pytest.fixture(params=["memory", "workspace-file", "postgresql"])
 def store(request: pytest.FixtureRequest, workspace_file: Path) -> Iterator[SessionStore]:
     """A store on each backend: the behaviour of the API must not depend on where sessions live."""
-    location = ":memory:" if request.param == "memory" else workspace_file
-    with open_store(location, scope="notebooks/analysis.ipynb") as opened:
+    with open_store(store_location(request.param, workspace_file, request), scope="notebooks/analysis.ipynb") as opened:
         yield opened
+
+
+@pytest.fixture(params=["workspace-file", "postgresql"])
+def shared_location(request: pytest.FixtureRequest, workspace_file: Path) -> str | Path:
+    """A location that several stores and processes share, on each backend that other processes write."""
+    return store_location(request.param, workspace_file, request)
 
 
 @pytest.fixture

@@ -17,7 +17,7 @@ from codex_jupyter.errors import StorageFullError
 WORKER = Path(__file__).with_name("store_worker.py")
 
 
-def start_worker(path: Path, scope: str, count: int, *extra: str) -> subprocess.Popen[str]:
+def start_worker(path: str | Path, scope: str, count: int, *extra: str) -> subprocess.Popen[str]:
     worker = subprocess.Popen(
         [sys.executable, str(WORKER), str(path), scope, str(count), *extra],
         stdout=subprocess.PIPE,
@@ -33,10 +33,10 @@ def start_worker(path: Path, scope: str, count: int, *extra: str) -> subprocess.
     return worker
 
 
-def test_every_acknowledged_message_survives_kill_9_of_the_writer(workspace_file):
+def test_every_acknowledged_message_survives_kill_9_of_the_writer(shared_location):
     acknowledged: list[str] = []
     for attempt in range(3):
-        worker = start_worker(workspace_file, "crash.ipynb", 0)
+        worker = start_worker(shared_location, "crash.ipynb", 0)
         # Let it write a while, then kill it without warning, mid-stream.
         acknowledged += [worker.stdout.readline().strip() for _ in range(150 + 50 * attempt)]
         os.kill(worker.pid, signal.SIGKILL)
@@ -44,7 +44,7 @@ def test_every_acknowledged_message_survives_kill_9_of_the_writer(workspace_file
         acknowledged += worker.stdout.read().split()
         worker.wait(timeout=30)
         assert worker.returncode == -signal.SIGKILL
-    with open_store(workspace_file, scope="crash.ipynb") as store:
+    with open_store(shared_location, scope="crash.ipynb") as store:
         stored = [m.id for m in store.get_current_session().messages]
     promised = set(acknowledged)
     assert [message_id for message_id in stored if message_id in promised] == acknowledged
@@ -52,16 +52,16 @@ def test_every_acknowledged_message_survives_kill_9_of_the_writer(workspace_file
     assert len(stored) - len(acknowledged) <= 3
 
 
-def test_four_processes_appending_to_one_session_lose_nothing_and_see_no_lock_errors(workspace_file):
-    with open_store(workspace_file) as store:
+def test_four_processes_appending_to_one_session_lose_nothing_and_see_no_lock_errors(shared_location):
+    with open_store(shared_location) as store:
         shared = store.create_session(title="busy")
-    writers = [start_worker(workspace_file, f"writer-{n}.ipynb", 250, "--session", shared.id) for n in range(4)]
+    writers = [start_worker(shared_location, f"writer-{n}.ipynb", 250, "--session", shared.id) for n in range(4)]
     outcomes = [writer.communicate(timeout=300) for writer in writers]
     for writer, (_, stderr) in zip(writers, outcomes, strict=True):
         assert writer.returncode == 0, stderr
         assert "locked" not in stderr
     acknowledged = [line for stdout, _ in outcomes for line in stdout.split()]
-    with open_store(workspace_file) as store:
+    with open_store(shared_location) as store:
         messages = list(store.get_session(shared.id).messages)
     assert len(acknowledged) == 1000
     assert sorted(m.id for m in messages) == sorted(acknowledged)
@@ -71,11 +71,11 @@ def test_four_processes_appending_to_one_session_lose_nothing_and_see_no_lock_er
         assert mine == list(range(250))
 
 
-def test_four_processes_each_with_its_own_current_session_share_the_file(workspace_file):
-    writers = [start_worker(workspace_file, f"notebook-{n}.ipynb", 100) for n in range(4)]
+def test_four_processes_each_with_its_own_current_session_share_the_file(shared_location):
+    writers = [start_worker(shared_location, f"notebook-{n}.ipynb", 100) for n in range(4)]
     outcomes = [writer.communicate(timeout=300) for writer in writers]
     assert [writer.returncode for writer in writers] == [0, 0, 0, 0], [err for _, err in outcomes]
-    with open_store(workspace_file) as store:
+    with open_store(shared_location) as store:
         for n, (stdout, _) in enumerate(outcomes):
             current = store.get_current_session(scope=f"notebook-{n}.ipynb")
             assert [m.id for m in current.messages] == stdout.split()

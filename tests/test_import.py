@@ -133,8 +133,8 @@ def test_the_notebook_is_sent_each_imported_session_whole():
     assert frontend.sent == [[{"op": "create_session", "session": exported().to_dict()}]]
 
 
-def test_a_session_imported_into_the_workspace_file_is_seen_by_another_store_on_it(workspace_file):
-    with open_store(workspace_file) as importer, open_store(workspace_file) as other:
+def test_a_session_imported_into_a_shared_store_is_seen_by_another_store_on_it(shared_location):
+    with open_store(shared_location) as importer, open_store(shared_location) as other:
         importer.import_sessions([exported()])
         changes = other.poll()
         assert other.get_session(S1) == exported()

@@ -239,9 +239,11 @@ def test_codex_export_all_writes_every_session(shell, tmp_path):
 
 
 def test_codex_export_without_a_path_displays_the_export_safely(shell):
-    run(shell, "%%codex_say\n<script>x</script> ```")
-    shown = run(shell, "%codex_export").data("text/markdown")
-    assert shown.startswith("````markdown\n") and shown.endswith("\n````")
+    run(shell, "%%codex_say\n<script>x</script> [c](javascript:alert(1))")
+    ran = run(shell, "%codex_export")
+    assert all("text/markdown" not in output for output in ran.outputs)
+    shown = ran.data("text/html")
+    assert "<script>" not in shown and "&lt;script&gt;x&lt;/script&gt; [c](javascript:alert(1))" in shown
     assert json.loads(json.dumps(run(shell, "%codex_export --format json").data("application/json")))["format"] == 1
 
 

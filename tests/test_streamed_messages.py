@@ -150,11 +150,11 @@ def test_get_message_of_an_unknown_message_is_refused_naming_it(store):
         store.get_message(session.id, "nope")
 
 
-def test_dispose_saves_a_message_still_streaming_as_incomplete(workspace_file):
-    with open_store(workspace_file) as store:
+def test_dispose_saves_a_message_still_streaming_as_incomplete(shared_location):
+    with open_store(shared_location) as store:
         begun = store.begin_message(store.create_session().id)
         store.append_to_message(begun.id, "cut short")
-    with open_store(workspace_file) as reopened:
+    with open_store(shared_location) as reopened:
         [stored] = reopened.get_sessions()[0].messages
     assert (stored.content, stored.status) == ("cut short", "incomplete")
 
@@ -175,11 +175,11 @@ def test_a_reply_whose_session_was_deleted_meanwhile_ends_with_session_not_found
         store.finish_message(begun.id)
 
 
-# -- several processes on one workspace file ------------------------------------------------------
+# -- several processes on one store ------------------------------------------------------
 
 
-def test_another_store_sees_the_reply_grow_as_external_message_updated_changes(workspace_file):
-    with open_store(workspace_file) as writer, open_store(workspace_file) as reader:
+def test_another_store_sees_the_reply_grow_as_external_message_updated_changes(shared_location):
+    with open_store(shared_location) as writer, open_store(shared_location) as reader:
         session = writer.create_session()
         begun = writer.begin_message(session.id)
         reader.poll()
@@ -211,10 +211,10 @@ time.sleep(600)
 """
 
 
-def stream_then_kill(workspace_file: Path) -> tuple[str, str]:
-    """A process streams half a reply into the file and is killed with SIGKILL; returns the session and reply ids."""
+def stream_then_kill(location: str | Path) -> tuple[str, str]:
+    """A process streams half a reply into the store and is killed with SIGKILL; returns the session and reply ids."""
     process = subprocess.Popen(
-        [sys.executable, "-c", STREAM_THEN_WAIT, str(workspace_file)], stdout=subprocess.PIPE, text=True
+        [sys.executable, "-c", STREAM_THEN_WAIT, str(location)], stdout=subprocess.PIPE, text=True
     )
     session_id, reply_id = process.stdout.readline().split()
     os.kill(process.pid, signal.SIGKILL)
@@ -234,15 +234,15 @@ def test_a_reply_whose_process_was_killed_mid_stream_is_kept_as_incomplete_with_
     assert status == "incomplete"
 
 
-def test_an_open_store_announces_a_reply_whose_writer_died_as_updated(workspace_file):
-    with open_store(workspace_file) as watcher:
-        session_id, reply_id = stream_then_kill(workspace_file)
+def test_an_open_store_announces_a_reply_whose_writer_died_as_updated(shared_location):
+    with open_store(shared_location) as watcher:
+        session_id, reply_id = stream_then_kill(shared_location)
         [stopped] = updates(watcher.poll())
     assert (stopped.session_id, stopped.message.id, stopped.message.status) == (session_id, reply_id, "incomplete")
 
 
-def test_a_reply_streamed_by_a_live_process_reads_as_streaming_elsewhere(workspace_file):
-    with open_store(workspace_file) as writer, open_store(workspace_file) as reader:
+def test_a_reply_streamed_by_a_live_process_reads_as_streaming_elsewhere(shared_location):
+    with open_store(shared_location) as writer, open_store(shared_location) as reader:
         session = writer.create_session()
         begun = writer.begin_message(session.id)
         assert reader.get_message(session.id, begun.id).status == "streaming"
@@ -336,8 +336,8 @@ def test_a_message_inserted_as_the_previous_version_does_reads_as_complete(works
         assert store.get_message(session.id, "old-writer").status == "complete"
 
 
-def test_a_streamed_reply_and_other_writes_from_several_threads_all_arrive(workspace_file):
-    with open_store(workspace_file) as store:
+def test_a_streamed_reply_and_other_writes_from_several_threads_all_arrive(shared_location):
+    with open_store(shared_location) as store:
         session = store.create_session()
         begun = store.begin_message(session.id)
 
@@ -353,7 +353,7 @@ def test_a_streamed_reply_and_other_writes_from_several_threads_all_arrive(works
         for thread in others:
             thread.join()
         finished = store.finish_message(begun.id)
-    with open_store(workspace_file) as reopened:
+    with open_store(shared_location) as reopened:
         messages = list(reopened.get_session(session.id).messages)
     assert len(messages) == 61
     assert messages[0].content == finished.content == "".join(f"{i}," for i in range(300))

@@ -1,27 +1,21 @@
-"""The chat panel's Python side, driven like the browser would: real widgets, a real store, real events.
-
-No frontend is attached: ipywidgets keeps the model state in Python, which is what these tests read.
-Buttons are pressed with ``Button.click()``, the same callback path a click in the browser takes.
-"""
+"""The chat panel's Python side, driven like the browser would (see panels.py): real widgets, a real store,
+real events. Asking is in test_widget_ask.py; rename, search, times and order in test_widget_sessions.py."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from html.parser import HTMLParser
-from typing import Any, ClassVar
 
 import comm
 import pytest
-from comm.base_comm import BaseComm
 from IPython.core.interactiveshell import InteractiveShell
 from IPython.utils.capture import capture_output
 from ipywidgets.widgets.widget import _instances
+from panels import RecordingComm, add, fill, shown
 
 from codex_jupyter import ChatMessage, SessionStore, open_store
 from codex_jupyter.kernel.store import kernel_store
 from codex_jupyter.kernel.widget import ChatPanel
-from codex_jupyter.kernel.widget.transcript import MessageView
 from codex_jupyter.storage import MemoryBackend
 
 
@@ -30,29 +24,6 @@ def panel(store: SessionStore) -> Iterator[ChatPanel]:
     opened = ChatPanel(store)
     yield opened
     opened.close()
-
-
-def shown(panel: ChatPanel) -> list[str]:
-    """The rendered HTML of every live message widget, oldest first."""
-    return [view.value for view in message_views(panel)]
-
-
-def message_views(panel: ChatPanel) -> list[MessageView]:
-    pages = [child for child in panel.transcript.children if hasattr(child, "children")]
-    return [view for page in pages for view in page.children]
-
-
-def send(panel: ChatPanel, text: str, role: str = "user") -> None:
-    panel.text.value = text
-    panel.role.value = role
-    panel.send_button.click()
-
-
-def fill(store: SessionStore, count: int) -> str:
-    session = store.create_session(title="long")
-    for index in range(count):
-        store.add_message(session.id, role="user", content=f"message {index}")
-    return session.id
 
 
 # -- empty state, sending ----------------------------------------------------------------------------
@@ -64,31 +35,31 @@ def test_a_panel_on_an_empty_store_says_there_is_no_session_yet(panel):
     assert panel.clear_button.disabled
 
 
-def test_send_stores_the_text_with_the_chosen_role_and_empties_the_box(panel, store):
+def test_add_stores_the_text_with_the_chosen_role_and_empties_the_box(panel, store):
     store.create_session()
-    send(panel, "Pass `dropna=False`.", role="assistant")
+    add(panel, "Pass `dropna=False`.", role="assistant")
     [message] = store.get_current_session().messages
     assert (message.role, message.content) == ("assistant", "Pass `dropna=False`.")
     assert panel.text.value == ""
 
 
-def test_sending_with_no_session_starts_one_and_shows_the_message_once(panel, store):
-    send(panel, "first words")
+def test_adding_with_no_session_starts_one_and_shows_the_message_once(panel, store):
+    add(panel, "first words")
     assert panel.session_id == store.get_current_session().id
     assert len(shown(panel)) == 1
     assert panel.count_label.value == "1 message"
 
 
-def test_an_empty_message_is_not_sent_and_the_panel_says_why(panel, store):
-    send(panel, "  \n ")
+def test_an_empty_message_is_not_added_and_the_panel_says_why(panel, store):
+    add(panel, "  \n ")
     assert store.get_sessions() == []
     assert "empty" in panel.error.value
     assert panel.error.layout.display != "none"
 
 
 def test_the_next_successful_action_hides_the_error(panel):
-    send(panel, "")
-    send(panel, "now with words")
+    add(panel, "")
+    add(panel, "now with words")
     assert panel.error.layout.display == "none"
 
 
@@ -100,7 +71,7 @@ def test_a_message_shows_its_role_time_and_markdown(panel, store):
     [html] = shown(panel)
     assert "codex-chat-system" in html
     assert ">system</span>" in html
-    assert message.timestamp.strftime("%Y-%m-%d %H:%M") in html
+    assert message.timestamp.astimezone().strftime("%Y-%m-%d %H:%M %Z") in html  # the kernel's local time
     assert "<strong>pandas</strong>" in html
     assert "<pre><code>df.head()\n</code></pre>" in html
 
@@ -148,7 +119,7 @@ def test_a_message_added_from_python_appears_without_rerunning_anything(panel, s
 def test_a_message_sent_from_one_panel_appears_in_another(panel, store):
     other = ChatPanel(store)
     try:
-        send(other, "from the other panel")
+        add(other, "from the other panel")
         assert "from the other panel" in shown(panel)[0]
         assert panel.count_label.value == other.count_label.value == "1 message"
     finally:
@@ -234,8 +205,8 @@ def test_cancelling_clear_keeps_the_session(panel, store):
 def test_a_failing_action_shows_a_friendly_error_instead_of_raising(store):
     panel = ChatPanel(store)
     store.dispose()
-    send(panel, "into a closed store")
-    assert "Could not send the message: the session store was closed" in panel.error.value
+    add(panel, "into a closed store")
+    assert "Could not add the message: the session store was closed" in panel.error.value
     panel.close()
 
 
@@ -258,16 +229,16 @@ def test_a_bug_behind_an_action_is_named_a_bug_and_its_traceback_shown(broken_pa
     # In a kernel, ipywidgets hands an exception raised by a click handler to the shell's showtraceback.
     InteractiveShell.instance()
     with capture_output() as shown_traceback:
-        send(broken_panel, "hello")
-    assert "Could not send the message: TypeError, a bug in codex-jupyter" in broken_panel.error.value
+        add(broken_panel, "hello")
+    assert "Could not add the message: TypeError, a bug in codex-jupyter" in broken_panel.error.value
     assert "TypeError" in shown_traceback.stdout  # the traceback, in colour
     assert ": append_message() got an unexpected keyword argument" in shown_traceback.stdout
 
 
 def test_a_refused_input_still_gets_its_one_line_when_the_backend_is_broken(broken_panel):
     with capture_output() as shown_traceback:
-        send(broken_panel, "   ")
-    assert "Could not send the message: the message is empty" in broken_panel.error.value
+        add(broken_panel, "   ")
+    assert "Could not add the message: the message is empty" in broken_panel.error.value
     assert "Traceback" not in shown_traceback.stdout + shown_traceback.stderr
 
 
@@ -332,7 +303,7 @@ def test_a_default_panel_follows_a_switch_of_the_kernels_store(kernel_panel):
 
 def test_a_default_panel_reopens_the_kernels_store_after_it_was_closed(kernel_panel):
     kernel_store.close()  # what %unload_ext does
-    send(kernel_panel, "still works")
+    add(kernel_panel, "still works")
     assert kernel_panel.error.layout.display == "none"
     assert kernel_store.get().get_current_session().messages[0].content == "still works"
     assert "still works" in shown(kernel_panel)[0]
@@ -379,29 +350,21 @@ def test_appends_past_the_live_limit_close_the_oldest_pages(store):
     panel.close()
 
 
-class RecordingComm(BaseComm):
-    """A comm that counts what it would send to the frontend (there is none in a unit test)."""
-
-    sent: ClassVar[list[int]] = []
-
-    def publish_msg(self, msg_type: str, data: Any = None, metadata: Any = None, buffers: Any = None, **_: Any) -> None:
-        self.sent.append(len(json.dumps(data, default=str)) + sum(len(buffer) for buffer in buffers or ()))
-
-
 @pytest.fixture
-def frontend_bytes(monkeypatch) -> list[int]:
-    """Byte sizes of the comm messages widgets send from now on (ipywidgets creates comms with comm.create_comm)."""
-    sent: ClassVar[list[int]] = []
+def frontend_messages(monkeypatch) -> list[tuple[str, int]]:
+    """The comm messages widgets send from now on, as (comm id, bytes) (ipywidgets creates comms with
+    comm.create_comm)."""
+    sent: list[tuple[str, int]] = []
     monkeypatch.setattr(RecordingComm, "sent", sent)
     monkeypatch.setattr(comm, "create_comm", RecordingComm)
     return sent
 
 
-def test_appending_to_a_large_transcript_sends_a_few_kilobytes_not_the_transcript(large, store, frontend_bytes):
+def test_appending_to_a_large_transcript_sends_a_few_kilobytes_not_the_transcript(large, store, frontend_messages):
     panel = ChatPanel(store)
-    frontend_bytes.clear()
+    frontend_messages.clear()
     store.add_message_to_current_session(role="assistant", content="one more")
-    assert 0 < sum(frontend_bytes) < 4_000
+    assert 0 < sum(size for _, size in frontend_messages) < 4_000
     panel.close()
 
 

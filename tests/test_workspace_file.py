@@ -1,4 +1,4 @@
-"""The workspace file: persistence, sharing between processes, and damaged files."""
+"""The workspace file (and, where other processes share a store, PostgreSQL): persistence, sharing, damaged files."""
 
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ from codex_jupyter.storage.migrations import latest_version
 WORKER = Path(__file__).with_name("store_worker.py")
 
 
-def run_worker(path: Path, scope: str, count: int, *extra: str) -> list[str]:
+def run_worker(path: str | Path, scope: str, count: int, *extra: str) -> list[str]:
     """Append ``count`` messages from a separate Python process; return the acknowledged ids."""
     done = subprocess.run(
         [sys.executable, str(WORKER), str(path), scope, str(count), *extra],
@@ -30,28 +30,28 @@ def run_worker(path: Path, scope: str, count: int, *extra: str) -> list[str]:
     return done.stdout.split()[1:]
 
 
-def test_sessions_survive_closing_and_reopening_the_file(workspace_file):
-    with open_store(workspace_file, scope="a.ipynb") as store:
+def test_sessions_survive_closing_and_reopening_the_file(shared_location):
+    with open_store(shared_location, scope="a.ipynb") as store:
         session = store.create_session(title="kept")
         store.add_message_to_current_session(role="user", content="remember me")
-    with open_store(workspace_file, scope="a.ipynb") as reopened:
+    with open_store(shared_location, scope="a.ipynb") as reopened:
         current = reopened.get_current_session()
         assert (current.id, current.title) == (session.id, "kept")
         assert [m.content for m in current.messages] == ["remember me"]
 
 
-def test_a_store_sees_what_another_process_wrote(workspace_file):
-    with open_store(workspace_file, scope="mine.ipynb") as store:
+def test_a_store_sees_what_another_process_wrote(shared_location):
+    with open_store(shared_location, scope="mine.ipynb") as store:
         store.create_session()
-        acknowledged = run_worker(workspace_file, "theirs.ipynb", 3)
+        acknowledged = run_worker(shared_location, "theirs.ipynb", 3)
         sessions = store.get_sessions()
         assert len(sessions) == 2
         theirs = store.get_current_session(scope="theirs.ipynb")
         assert [m.id for m in theirs.messages] == acknowledged
 
 
-def test_two_scopes_on_one_file_keep_separate_current_sessions(workspace_file):
-    with open_store(workspace_file, scope="one.ipynb") as one, open_store(workspace_file, scope="two.ipynb") as two:
+def test_two_scopes_on_one_file_keep_separate_current_sessions(shared_location):
+    with open_store(shared_location, scope="one.ipynb") as one, open_store(shared_location, scope="two.ipynb") as two:
         first = one.create_session(title="one")
         second = two.create_session(title="two")
         assert one.get_current_session().id == first.id
@@ -59,12 +59,12 @@ def test_two_scopes_on_one_file_keep_separate_current_sessions(workspace_file):
         assert {s.id for s in one.get_sessions()} == {s.id for s in two.get_sessions()} == {first.id, second.id}
 
 
-def test_poll_announces_other_processes_changes_as_external(workspace_file):
-    with open_store(workspace_file, scope="mine.ipynb") as store:
+def test_poll_announces_other_processes_changes_as_external(shared_location):
+    with open_store(shared_location, scope="mine.ipynb") as store:
         heard = []
         store.on_did_change(heard.append)
         assert store.poll() == []
-        acknowledged = run_worker(workspace_file, "theirs.ipynb", 2)
+        acknowledged = run_worker(shared_location, "theirs.ipynb", 2)
         changes = store.poll()
         assert heard == changes
         assert all(change.external for change in changes)
@@ -79,8 +79,8 @@ def test_poll_announces_other_processes_changes_as_external(workspace_file):
         assert store.poll() == []
 
 
-def test_other_processes_changes_are_announced_before_this_stores_next_write(workspace_file):
-    with open_store(workspace_file, scope="a.ipynb") as store, open_store(workspace_file, scope="b.ipynb") as other:
+def test_other_processes_changes_are_announced_before_this_stores_next_write(shared_location):
+    with open_store(shared_location, scope="a.ipynb") as store, open_store(shared_location, scope="b.ipynb") as other:
         theirs = other.create_session()
         store.poll()
         heard = []
@@ -95,15 +95,15 @@ def test_other_processes_changes_are_announced_before_this_stores_next_write(wor
         ]
 
 
-def test_changes_made_and_undone_elsewhere_between_two_looks_are_not_announced(workspace_file):
-    with open_store(workspace_file, scope="a.ipynb") as store, open_store(workspace_file, scope="b.ipynb") as other:
+def test_changes_made_and_undone_elsewhere_between_two_looks_are_not_announced(shared_location):
+    with open_store(shared_location, scope="a.ipynb") as store, open_store(shared_location, scope="b.ipynb") as other:
         store.poll()
         other.delete_session(other.create_session().id)
         assert store.poll() == []
 
 
-def test_a_session_deleted_elsewhere_is_replaced_on_the_next_message(workspace_file):
-    with open_store(workspace_file, scope="a.ipynb") as store, open_store(workspace_file, scope="b.ipynb") as other:
+def test_a_session_deleted_elsewhere_is_replaced_on_the_next_message(shared_location):
+    with open_store(shared_location, scope="a.ipynb") as store, open_store(shared_location, scope="b.ipynb") as other:
         gone = store.create_session()
         other.delete_session(gone.id)
         added = store.add_message_to_current_session(role="user", content="still saved")

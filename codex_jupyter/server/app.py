@@ -6,9 +6,9 @@ import os
 
 from jupyter_server.extension.application import ExtensionApp
 from jupyter_server.serverapp import ServerApp
-from traitlets import Float, Int, Unicode
+from traitlets import Float, Int, Unicode, observe
 
-from ..locations import WORKSPACE_ENV, server_workspace
+from ..locations import WORKSPACE_ENV, is_database_url, server_workspace
 from ..responders import DEFAULT_RESPONDER, Responder, load_responder
 from ..store import SessionStore, open_store
 from .events import ChangeAnnouncer
@@ -25,12 +25,16 @@ class CodexJupyter(ExtensionApp):
 
     name = "codex_jupyter"
 
-    workspace_file = Unicode(
+    store_url = Unicode(
         None,
         allow_none=True,
         config=True,
-        help=f"""The workspace file shared by this server and its kernels. By default ${WORKSPACE_ENV} when set,
-        else one file per server root in the Jupyter data directory (see codex_jupyter.locations).""",
+        help=f"""Where this server and its kernels keep chat sessions: a workspace file's path, or a PostgreSQL
+        database's URL (postgresql://user:password@host/dbname). By default ${WORKSPACE_ENV} when set, else one
+        workspace file per server root in the Jupyter data directory (see codex_jupyter.locations).""",
+    )
+    workspace_file = Unicode(
+        None, allow_none=True, config=True, help="Deprecated: the former name of store_url, which it sets."
     )
     max_body_bytes = Int(
         1024 * 1024,
@@ -56,15 +60,22 @@ class CodexJupyter(ExtensionApp):
     _announcer: ChangeAnnouncer
     _kernels_environment: str | None
 
+    @observe("workspace_file")
+    def _workspace_file_sets_store_url(self, change: dict) -> None:
+        self.log.warning("c.CodexJupyter.workspace_file is deprecated: use c.CodexJupyter.store_url")
+        if self.store_url is None:  # the new name wins when both are set
+            self.store_url = change["new"]
+
     def initialize_settings(self) -> None:
         serverapp: ServerApp = self.serverapp  # type: ignore[assignment]
         if serverapp.event_logger is None:  # every jupyter-server 2 has one; say so if a custom server lacks it
             raise RuntimeError("codex_jupyter needs jupyter-server's event bus (ServerApp.event_logger)")
-        location = server_workspace(self.workspace_file, serverapp.root_dir)
+        location = server_workspace(self.store_url, serverapp.root_dir)
         self.store_thread = StoreThread(open_store(location, logger=self.log, scope=SERVER_SCOPE))
-        # Kernels inherit the server's environment: this is how each of them finds the same file.
+        # Kernels inherit the server's environment: this is how each of them finds the same store. A URL is
+        # passed as given, password included (store.location, which is logged and shown, leaves it out).
         self._kernels_environment = os.environ.get(WORKSPACE_ENV)
-        os.environ[WORKSPACE_ENV] = self.store.location
+        os.environ[WORKSPACE_ENV] = str(location) if is_database_url(location) else self.store.location
         self.replies = ReplyRuns(self._the_responder, self.log)
         self._announcer = ChangeAnnouncer(
             self.store_thread, serverapp.event_logger, serverapp.io_loop, self.poll_interval, self.log

@@ -1,10 +1,12 @@
 """Announcing store changes on jupyter-server's event bus, so the frontend follows without polling.
 
-The server's own REST writes are announced as they happen. Kernels write the same
-workspace file from other processes; a cheap periodic look (one ``PRAGMA data_version``
-query when nothing changed) notices those within ``poll_interval`` seconds. Both happen on
-the store's own thread (:mod:`.store_thread`); the events are emitted on the server's event
-loop, where ``jupyter_events`` and the event websockets expect them.
+The server's own REST writes are announced as they happen. Kernels (and, on PostgreSQL,
+other servers) write the same store from other processes. A store told of those
+(PostgreSQL's ``LISTEN/NOTIFY``) wakes the announcer, which looks at once; the workspace file
+is looked at every ``poll_interval`` seconds (one ``PRAGMA data_version`` query when nothing
+changed; the same look costs PostgreSQL nothing until it is told). Looks happen on the store's
+own thread (:mod:`.store_thread`); the events are emitted on the server's event loop, where
+``jupyter_events`` and the event websockets expect them.
 """
 
 from __future__ import annotations
@@ -53,6 +55,7 @@ class ChangeAnnouncer:
         self._logger = logger
         event_logger.register_event_schema(SCHEMA_FILE)
         self._subscription = thread.store.on_did_change(self._announce)
+        self._woken = thread.store.on_external_changes(lambda: io_loop.add_callback(self._poll))
         self._poller = PeriodicCallback(self._poll, poll_interval * 1000)
 
     def start(self) -> None:
@@ -61,6 +64,7 @@ class ChangeAnnouncer:
 
     def stop(self) -> None:
         self._poller.stop()
+        self._woken.dispose()
         self._subscription.dispose()
 
     def _announce(self, change: StoreChange) -> None:

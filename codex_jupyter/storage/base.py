@@ -7,13 +7,13 @@ own operation, so a backend can store it without touching the rest of the histor
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Callable, Collection, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol, runtime_checkable
 
-from ..events import StoreChange
+from ..events import Disposable, StoreChange
 from ..models import ChatMessage
 from ..search import SearchHit, SearchTerm
 
@@ -120,5 +120,13 @@ class StorageBackend(Protocol):
     def set_current(self, scope: str, session_id: str | None) -> None: ...
 
     def poll_changes(self) -> list[StoreChange]: ...
+
+    def on_external_changes(self, listener: Callable[[], object]) -> Disposable:
+        """Call ``listener()``, on any thread, when other hands' changes wait in :meth:`poll_changes`.
+
+        Backends that are told of changes (PostgreSQL's notifications, the notebook's frontend) call it;
+        those that find them only by looking (the workspace file) never do, and are polled.
+        """
+        ...
 
     def close(self) -> None: ...

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import copy
 import threading
-from collections.abc import Collection, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 
-from ..events import StoreChange
+from ..events import Disposable, StoreChange
 from ..models import ChatMessage
 from ..search import SearchHit, SearchTerm, find_matches, snippet
 from .base import SessionRecord
@@ -149,6 +149,10 @@ class MemoryBackend:
             self._state.current.pop(scope, None)
         else:
             self._state.current[scope] = session_id
+
+    def on_external_changes(self, listener: Callable[[], object]) -> Disposable:
+        """No other hands write here."""
+        return Disposable(lambda: None)
 
     def poll_changes(self) -> list[StoreChange]:
         return []

@@ -20,6 +20,8 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Callable, Iterator, Sequence
+from contextlib import AbstractContextManager, contextmanager
+from typing import Protocol, TypeVar
 
 from ..errors import StoreFormatError
 
@@ -151,7 +153,7 @@ def _to_version_3(conn: sqlite3.Connection) -> None:
 STEPS: tuple[Step, ...] = (_to_version_2, _to_version_3)
 
 
-def latest_version(steps: Sequence[Step] = STEPS) -> int:
+def latest_version(steps: Sequence[object] = STEPS) -> int:
     return 1 + len(steps)
 
 
@@ -159,33 +161,77 @@ def user_version(conn: sqlite3.Connection) -> int:
     return conn.execute("PRAGMA user_version").fetchone()[0]
 
 
-def migrate(conn: sqlite3.Connection, location: str, steps: Sequence[Step] = STEPS) -> None:
-    """Bring the file to the latest version (version 0: a new, empty file) in one transaction.
+C = TypeVar("C")
+C_contra = TypeVar("C_contra", contravariant=True)
 
-    A file of a newer version is refused with ``StoreFormatError`` before anything is
-    written. The version is read again once the write lock is held, so of several
-    processes opening an old file at once, one migrates and the others find it done.
+
+class Schema(Protocol[C_contra]):
+    """How one kind of database keeps its schema version: what :func:`migrate_schema` needs of it."""
+
+    def version(self, conn: C_contra) -> int:
+        """The stored schema version; 0 for a database without the schema."""
+        ...
+
+    def exclusive(self, conn: C_contra) -> AbstractContextManager[None]:
+        """One transaction that no other process migrates at the same time."""
+        ...
+
+    def create_version_1(self, conn: C_contra) -> None: ...
+
+    def set_version(self, conn: C_contra, version: int) -> None: ...
+
+
+def migrate_schema(conn: C, schema: Schema[C], steps: Sequence[Callable[[C], None]], location: str) -> None:
+    """Bring the database to the latest version (version 0: no schema yet) in one transaction.
+
+    A database of a newer version is refused with ``StoreFormatError`` before anything is
+    written. The version is read again inside the exclusive transaction, so of several
+    processes opening an old database at once, one migrates and the others find it done.
     """
     latest = latest_version(steps)
-    if _checked(user_version(conn), latest, location) == latest:
-        return  # the usual case: no write lock taken
-    conn.execute("BEGIN IMMEDIATE")
-    try:
-        version = _checked(user_version(conn), latest, location)
+    if check_version(schema.version(conn), latest, location) == latest:
+        return  # the usual case: no lock taken
+    with schema.exclusive(conn):
+        version = check_version(schema.version(conn), latest, location)
         if version == 0:
-            create_version_1(conn)
+            schema.create_version_1(conn)
             version = 1
         for step in steps[version - 1 :]:
             step(conn)
-        conn.execute(f"PRAGMA user_version = {latest}")
-        conn.execute("COMMIT")
-    except BaseException:
-        if conn.in_transaction:
-            conn.execute("ROLLBACK")
-        raise
+        schema.set_version(conn, latest)
 
 
-def _checked(version: int, latest: int, location: str) -> int:
+class _WorkspaceFile:
+    """The workspace file's version is ``PRAGMA user_version``; ``BEGIN IMMEDIATE`` takes SQLite's write lock."""
+
+    def version(self, conn: sqlite3.Connection) -> int:
+        return user_version(conn)
+
+    @contextmanager
+    def exclusive(self, conn: sqlite3.Connection) -> Iterator[None]:
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield
+            conn.execute("COMMIT")
+        except BaseException:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            raise
+
+    def create_version_1(self, conn: sqlite3.Connection) -> None:
+        create_version_1(conn)
+
+    def set_version(self, conn: sqlite3.Connection, version: int) -> None:
+        conn.execute(f"PRAGMA user_version = {version}")
+
+
+def migrate(conn: sqlite3.Connection, location: str, steps: Sequence[Step] = STEPS) -> None:
+    """Bring the workspace file to the latest version (see :func:`migrate_schema`)."""
+    migrate_schema(conn, _WorkspaceFile(), steps, location)
+
+
+def check_version(version: int, latest: int, location: str) -> int:
+    """``version``, unless it is newer than this codex-jupyter understands (``StoreFormatError``)."""
     if version > latest:
         raise StoreFormatError(
             f"{location} uses store format {version}, newer than this codex-jupyter understands ({latest}); "

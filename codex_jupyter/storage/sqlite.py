@@ -34,7 +34,7 @@ from pathlib import Path
 from filelock import FileLock
 
 from ..errors import StorageError, StorageFullError, StoreDamagedError, StoreLocationError
-from ..events import ChangeKind, StoreChange
+from ..events import ChangeKind, Disposable, StoreChange
 from ..files import FILE_MODE, create_private_file, make_private_folders, storage_error
 from ..locations import is_own_location
 from ..models import ChatMessage
@@ -447,6 +447,10 @@ class SQLiteBackend:
             self._after_commit.append(lambda: self._current.__setitem__(scope, session_id))
 
     # -- other processes' changes ---------------------------------------------------------
+
+    def on_external_changes(self, listener: Callable[[], object]) -> Disposable:
+        """Changes are found by looking (``PRAGMA data_version``): nobody tells."""
+        return Disposable(lambda: None)
 
     def poll_changes(self) -> list[StoreChange]:
         with self._access():

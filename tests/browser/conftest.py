@@ -167,12 +167,17 @@ def lab_server(tmp_path_factory: pytest.TempPathFactory, lab_model_server: OpenA
         wait_for(lambda: _answers(server, process), "jupyter lab to answer /api/status")
         yield server
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        stop(process)
+
+
+def stop(process: subprocess.Popen) -> None:
+    """End a server process: politely, then for good if it does not end within 30 s."""
+    process.terminate()
+    try:
+        process.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
 
 
 # Module scope, not session: while Playwright's sync API is open it marks its event loop as running in this

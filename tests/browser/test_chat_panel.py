@@ -3,40 +3,28 @@
 from __future__ import annotations
 
 import pytest
+from chat_panel_page import (
+    ON_SCREEN,
+    SETTLED,
+    message,
+    on_screen,
+    open_long_session,
+    open_with_panel,
+    scroller_of,
+    settle,
+    stored_contents,
+)
 from playwright.sync_api import Locator, expect
-
-from codex_jupyter import open_store
 
 pytestmark = pytest.mark.browser
 
-SHOW_PANEL = "%load_ext codex_jupyter\n%codex_chat"
 
-
-def panel(lab) -> Locator:
-    return lab.cell(0).locator(".codex-chat")
-
-
-def open_with_panel(lab, name: str, *cells: str) -> Locator:
-    """Open a notebook whose first cell shows the panel, run that cell, and return the panel."""
-    lab.write_notebook(name, [SHOW_PANEL, *cells])
-    lab.open_notebook(name)
-    lab.run_cell(0)
-    shown = panel(lab)
-    shown.locator("textarea").wait_for()
-    return shown
-
-
-def stored_contents(lab) -> list[str]:
-    with open_store(lab.server.workspace_file) as store:
-        return [message.content for session in store.get_sessions() for message in session.messages]
-
-
-def test_typing_and_clicking_send_stores_the_message(lab):
-    shown = open_with_panel(lab, "send.ipynb")
+def test_typing_and_clicking_add_stores_the_message(lab):
+    shown = open_with_panel(lab, "add.ipynb")
     assert "No session yet" in shown.inner_text()
     shown.locator("textarea").click()
     lab.page.keyboard.type("Typed in Chromium")
-    shown.get_by_role("button", name="Send").click()
+    shown.get_by_role("button", name="Add").click()
 
     lab.wait_for(lambda: "Typed in Chromium" in stored_contents(lab), "the typed message to be stored")
     shown.locator(".codex-chat-msg", has_text="Typed in Chromium").wait_for()
@@ -114,17 +102,6 @@ def test_a_screenshot_of_the_panel_is_saved(lab, theme):
 SIZES = [12, 30, 5000]
 JUST_SAID = "Just said in another cell"
 
-# Whether a person sees the element: its centre is inside the scroller's visible rectangle, and nothing covers
-# it there. (Playwright's is_visible() is true for an element clipped away by a scroll area.)
-ON_SCREEN = """element => {
-    const view = element.closest('.codex-chat-scroller').getBoundingClientRect();
-    const box = element.getBoundingClientRect();
-    const x = box.left + box.width / 2, y = box.top + box.height / 2;
-    if (x < view.left || x > view.right || y < view.top || y > view.bottom) return false;
-    const hit = document.elementFromPoint(x, y);
-    return hit !== null && element.contains(hit);
-}"""
-
 # Elements inside the scroller that scroll or clip vertically on their own: each is a box squeezed smaller than
 # its content, so part of a message (or of the "Show earlier" button) is cut off.
 INNER_SCROLL_AREAS = """scroller => [...scroller.querySelectorAll('*')]
@@ -139,62 +116,17 @@ MESSAGES_ON_SCREEN = f"""scroller => {{
         .map(message => message.querySelector('.codex-chat-body').innerText.trim());
 }}"""
 
-SETTLED = "() => new Promise(done => requestAnimationFrame(() => requestAnimationFrame(done)))"
-
-
-def long_session(lab, count: int) -> str:
-    """Store a session of ``count`` messages ("Message 0" ...) in the server's workspace file; return its id."""
-    with open_store(lab.server.workspace_file, scope="tests/long-sessions") as store:
-        session = store.create_session(title=f"{count:,} messages")
-        for index in range(count):
-            store.add_message(session.id, role=("user", "assistant")[index % 2], content=f"Message {index}")
-    return session.id
-
-
-def open_long_session(lab, count: int) -> Locator:
-    """A notebook whose first cell shows the panel on a session of ``count`` messages; the panel, once drawn."""
-    session_id = long_session(lab, count)
-    show_panel = f"{SHOW_PANEL.splitlines()[0]}\nget_store().set_current_session({session_id!r})\n%codex_chat"
-    name = f"long-{count}-{session_id[:8]}.ipynb"
-    lab.write_notebook(name, [f"from codex_jupyter import get_store\n{show_panel}", f"%%codex_say\n{JUST_SAID}"])
-    lab.open_notebook(name)
-    lab.run_cell(0)
-    shown = panel(lab)
-    latest = shown.locator(".codex-chat-msg", has_text=f"Message {count - 1}")
-    latest.wait_for(state="attached")
-    lab.wait_for(lambda: shown.locator(".codex-chat-msg").count() == min(count, 100), "the panel to draw its window")
-    settle(lab, shown)
-    return shown
-
-
-def settle(lab, shown: Locator) -> None:
-    """Bring the panel into the page's view (not its scroller: that is the panel's business), after layout."""
-    shown.evaluate("element => element.scrollIntoView({block: 'nearest'})")
-    lab.page.evaluate(SETTLED)
-
-
-def on_screen(message: Locator) -> bool:
-    return message.evaluate(ON_SCREEN)
-
-
-def scroller_of(shown: Locator) -> Locator:
-    return shown.locator(".codex-chat-scroller")
-
-
-def message(shown: Locator, text: str) -> Locator:
-    return shown.locator(".codex-chat-msg").filter(has_text=text).last
-
 
 @pytest.mark.parametrize("count", SIZES)
 def test_the_panel_opens_scrolled_to_the_latest_message(lab, count):
-    shown = open_long_session(lab, count)
+    shown = open_long_session(lab, count, f"%%codex_say\n{JUST_SAID}")
     lab.screenshot(f"chat_panel_{count}_messages", shown)
     assert on_screen(message(shown, f"Message {count - 1}"))
 
 
 @pytest.mark.parametrize("count", SIZES)
 def test_a_message_said_in_another_cell_is_on_screen(lab, count):
-    shown = open_long_session(lab, count)
+    shown = open_long_session(lab, count, f"%%codex_say\n{JUST_SAID}")
     lab.run_cell(1)
     message(shown, JUST_SAID).wait_for()
     settle(lab, shown)
@@ -203,7 +135,7 @@ def test_a_message_said_in_another_cell_is_on_screen(lab, count):
 
 @pytest.mark.parametrize("count", SIZES)
 def test_a_new_message_does_not_pull_a_reader_who_scrolled_up_down(lab, count):
-    shown = open_long_session(lab, count)
+    shown = open_long_session(lab, count, f"%%codex_say\n{JUST_SAID}")
     scroller = scroller_of(shown)
     bottom = scroller.evaluate("element => element.scrollTop")
     box = scroller.bounding_box()

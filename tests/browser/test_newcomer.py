@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 import pytest
-from conftest import REPO, TIMEOUT_S, _free_port
+from conftest import REPO, TIMEOUT_S, _free_port, stop
 from playwright.sync_api import Page
 
 pytestmark = pytest.mark.browser
@@ -55,11 +55,7 @@ def started(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Started]:
                 yield Started(found.group(0), output)
                 break
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            process.kill()
+        stop(process)
 
 
 def open_and_wait_for_kernel(page: Page, url: str) -> str:

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from jupyter_client.asynchronous import AsyncKernelClient
 from openapi_core import OpenAPI
 from openapi_core.testing import MockRequest, MockResponse
 from tornado.httpclient import HTTPResponse
@@ -31,7 +32,7 @@ def jp_server_config(workspace_file: Path) -> dict[str, Any]:
     return {
         "ServerApp": {"jpserver_extensions": {"codex_jupyter": True}},
         # Polled often, so tests wait little for what kernels write.
-        "CodexJupyter": {"workspace_file": str(workspace_file), "poll_interval": 0.05},
+        "CodexJupyter": {"store_url": str(workspace_file), "poll_interval": 0.05},
     }
 
 
@@ -126,3 +127,48 @@ def subscribe(jp_ws_fetch) -> Iterator[Callable[[], Awaitable[EventWaiter]]]:
     yield join
     for connection in connections:
         connection.close()
+
+
+class NotebookKernel:
+    """A kernel the server started for a notebook (as JupyterLab would), driven over ZMQ."""
+
+    def __init__(self, client: AsyncKernelClient) -> None:
+        self.client = client
+
+    async def run(self, code: str) -> str:
+        """Run ``code``; return what it printed. A cell that fails, fails the test."""
+        printed: list[str] = []
+
+        def collect(message: dict[str, Any]) -> None:
+            if message["msg_type"] == "stream":
+                printed.append(message["content"]["text"])
+
+        reply = await self.client.execute_interactive(code, output_hook=collect, timeout=60)
+        content = reply["content"]
+        assert content["status"] == "ok", f"{content.get('ename')}: {content.get('evalue')}"
+        return "".join(printed).strip()
+
+
+@pytest.fixture
+def start_notebook_kernel(jp_fetch, jp_serverapp) -> Iterator[Callable[[], Awaitable[NotebookKernel]]]:
+    """``await start_notebook_kernel()``: a kernel for ``analysis.ipynb`` (or the contents path given), started
+    through the server's sessions API as JupyterLab would, with the magics loaded. The server shuts it down after
+    the test."""
+    clients: list[AsyncKernelClient] = []
+
+    async def start(path: str = "analysis.ipynb") -> NotebookKernel:
+        name = path.rsplit("/", 1)[-1]  # JupyterLab names a notebook's session after its file
+        body = {"path": path, "name": name, "type": "notebook", "kernel": {"name": "python3"}}
+        response = await jp_fetch("api", "sessions", method="POST", body=json.dumps(body))
+        kernel_id = json.loads(response.body)["kernel"]["id"]
+        client = jp_serverapp.kernel_manager.get_kernel(kernel_id).client()
+        clients.append(client)
+        client.start_channels()
+        await client.wait_for_ready(timeout=60)
+        kernel = NotebookKernel(client)
+        await kernel.run("%load_ext codex_jupyter\nimport codex_jupyter\nstore = codex_jupyter.get_store()")
+        return kernel
+
+    yield start
+    for client in clients:
+        client.stop_channels()

@@ -60,3 +60,27 @@ async def test_stopping_the_extension_closes_the_store_and_restores_the_environm
     await app.stop_extension()
     assert app.store.disposed
     assert WORKSPACE_ENV not in os.environ
+
+
+def test_the_former_option_workspace_file_still_names_the_store(
+    unconfigured, jp_configurable_serverapp, tmp_path, capsys
+):
+    config = {**unconfigured, "CodexJupyter": {"workspace_file": str(tmp_path / "old-name.sqlite3")}}
+    app = jp_configurable_serverapp(config=config)
+    assert extension(app).store.location == str(tmp_path / "old-name.sqlite3")
+    # The extension's logger writes to stderr and does not propagate (caplog cannot see it).
+    assert "workspace_file is deprecated: use c.CodexJupyter.store_url" in capsys.readouterr().err
+
+
+def test_a_postgresql_url_reaches_kernels_whole_and_is_shown_without_its_password(
+    unconfigured, jp_configurable_serverapp, postgres, capsys
+):
+    url = postgres.url("alice")
+    app = jp_configurable_serverapp(config={**unconfigured, "CodexJupyter": {"store_url": url}})
+    assert os.environ[WORKSPACE_ENV] == url
+    password = url.split(":")[2].split("@")[0]
+    assert password not in extension(app).store.location
+    # Only the extension's own lines: jupyter-server itself logs its whole configuration at debug level.
+    logged = "\n".join(line for line in capsys.readouterr().err.splitlines() if "CodexJupyter]" in line)
+    assert f"chat sessions are saved in {extension(app).store.location}" in logged
+    assert password not in logged

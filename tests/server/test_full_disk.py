@@ -18,7 +18,7 @@ def disk() -> Iterator[Path]:
 
 @pytest.fixture
 def jp_server_config(jp_server_config: dict[str, Any], disk: Path) -> dict[str, Any]:
-    jp_server_config["CodexJupyter"]["workspace_file"] = str(disk / "workspace.sqlite3")
+    jp_server_config["CodexJupyter"]["store_url"] = str(disk / "workspace.sqlite3")
     return jp_server_config
 
 

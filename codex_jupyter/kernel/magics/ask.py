@@ -6,6 +6,7 @@ import sys
 from html import escape
 from typing import Any
 
+from IPython import get_ipython
 from IPython.core.error import UsageError
 from IPython.core.interactiveshell import InteractiveShell
 from IPython.core.magic import line_cell_magic, magics_class
@@ -15,7 +16,7 @@ from traitlets import Unicode, observe
 from traitlets.config import Configurable
 
 from ...context import CellContext, with_context
-from ...errors import CodexError
+from ...errors import CodexError, ResponderNotConfiguredError
 from ...rendering import render_markdown
 from ...replies import ReplyRun, ask, ask_again
 from ...responders import DEFAULT_RESPONDER, Responder, load_responder
@@ -97,7 +98,7 @@ class AskMagics(CodexMagics):
         if count is not None and count < 1:
             raise UsageError("--cells needs a number of cells, 1 or more")
         with self.user_errors():
-            responder = self._ready_responder()
+            responder = self.ready_responder()
             if args.again:
                 run = ask_again(self.store, responder)
             else:
@@ -109,10 +110,24 @@ class AskMagics(CodexMagics):
         if run.status == "error":
             raise UsageError(run.error or "the reply failed")
 
-    def _ready_responder(self) -> Responder:
+    def ready_responder(self) -> Responder:
+        """The responder as set up here (``AskMagics.responder``, and its options from ``%config``); it is
+        checked when asked, since its settings (the environment included) may change between questions."""
         if self._responder is None:
             raise self._refusal or CodexError(f"the responder {self.responder!r} could not be loaded")
         return self._responder
+
+
+def kernel_responder() -> Responder:
+    """Who answers in this kernel: the responder ``%%codex_ask`` uses, for other clients of the kernel (the chat
+    panel), so that one ``%config`` sets up both. It exists once the extension is loaded."""
+    shell = get_ipython()
+    magics = None if shell is None else shell.magics_manager.registry.get(AskMagics.__name__)
+    if not isinstance(magics, AskMagics):
+        raise ResponderNotConfiguredError(
+            "asking needs the codex_jupyter extension, which sets up who answers: run %load_ext codex_jupyter"
+        )
+    return magics.ready_responder()
 
 
 def previous_cells(shell: InteractiveShell, count: int) -> list[CellContext]:

@@ -52,11 +52,13 @@ def parse_arguments(magic: Callable[..., object], line: str) -> argparse.Namespa
     return magic.parser.parse_args(argv)  # type: ignore[attr-defined]
 
 
-def show(text: str, *, markdown: str | None = None, html: str | None = None) -> None:
-    """Display plain text for terminals, and Markdown or HTML for notebooks when given."""
+def show(text: str, *, html: str | None = None) -> None:
+    """Display plain text for terminals, and sanitized HTML for notebooks when given.
+
+    Never Markdown: JupyterLab renders a Markdown output of a trusted cell without sanitizing it,
+    so message text or a title in one could carry a live link.
+    """
     bundle = {"text/plain": text}
-    if markdown is not None:
-        bundle["text/markdown"] = markdown
     if html is not None:
         bundle["text/html"] = html
     display(bundle, raw=True)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from html import escape
 
 from IPython.core.error import UsageError
 from IPython.core.magic import line_magic, magics_class
@@ -51,9 +52,9 @@ class ExportMagics(CodexMagics):
         elif format != "md":
             display(JSON(json.loads(text), expanded=True))
         else:
-            # Shown as a code block: the export is the raw content, which must not render as HTML.
-            fence = "`" * max(3, _longest_backtick_run(text) + 1)
-            show(text, markdown=f"{fence}markdown\n{text}\n{fence}")
+            # Shown as it is, escaped in a <pre>: the export is the raw content, which must render as neither
+            # HTML nor Markdown (JupyterLab parses a Markdown output of a trusted cell without sanitizing it).
+            show(text, html=f'<pre class="codex-export">{escape(text)}</pre>')
 
     @magic_arguments()
     @argument("path", help="a JSON file written by %%codex_export, or a jupyterlab-chat .chat file")
@@ -70,11 +71,3 @@ class ExportMagics(CodexMagics):
         with self.user_errors():
             report = import_file(self.store, args.path)
         show(report.summary())
-
-
-def _longest_backtick_run(text: str) -> int:
-    longest = run = 0
-    for character in text:
-        run = run + 1 if character == "`" else 0
-        longest = max(longest, run)
-    return longest

@@ -1,4 +1,4 @@
-"""The windowed transcript: the latest messages of one session, as a bounded set of widgets.
+"""The windowed transcript: a stretch of one session's messages, as a bounded set of widgets.
 
 A session can hold thousands of messages, and both ends suffer if each becomes a
 live widget: the browser renders them all, and a ``Box`` re-sends its whole
@@ -12,6 +12,10 @@ live widget: the browser renders them all, and a ``Box`` re-sends its whole
   the last page (at most ``page_size`` ids); the list of pages changes only once per
   ``page_size`` messages. The bytes sent per append do not depend on the session's length.
 - When appends push the live messages past ``max_live``, the oldest pages are closed.
+- A streamed reply that grows re-renders its own widget only.
+- Opening a message far back (a search hit) shows a window around it instead of every
+  message from there to the end; the window then no longer reaches the latest message,
+  and messages added meanwhile are counted, not shown, until "Show the latest messages".
 - All message widgets share one ``Layout`` and one ``HTMLStyle`` model, and all pages
   one ``Layout``, so a message costs one model in the browser, not three.
 """
@@ -24,33 +28,15 @@ from ipywidgets import HTML, Button, Layout, VBox, Widget
 from ipywidgets.widgets.widget_string import HTMLStyle
 
 from ...models import ChatMessage
-from ...rendering import format_time, render_markdown
+from .message import MessageView
 
 #: Reads messages ``start`` to ``stop`` of the shown session (``SessionStore.get_messages`` bound to its id).
 PageLoader = Callable[[int, int], Sequence[ChatMessage]]
 
 NO_SESSION = "No session yet. Type a message below to start one, or click <b>New session</b>."
 NO_MESSAGES = "No messages in this session yet."
-
-
-def message_html(message: ChatMessage) -> str:
-    """One message as HTML; its content goes through the Markdown renderer and the sanitizer, never raw."""
-    moment = message.timestamp
-    return (
-        f'<div class="codex-chat-msg codex-chat-{message.role}">'
-        f'<div class="codex-chat-meta"><span class="codex-chat-role">{message.role}</span>'
-        f'<time datetime="{moment.isoformat()}" title="{format_time(moment)}">'
-        f"{format_time(moment, seconds=False)}</time></div>"
-        f'<div class="codex-chat-body jp-RenderedHTMLCommon">{render_markdown(message.content)}</div></div>'
-    )
-
-
-class MessageView(HTML):
-    """A message's widget; it remembers the message id in Python only (the browser has no use for it)."""
-
-    def __init__(self, message: ChatMessage, layout: Layout, style: HTMLStyle) -> None:
-        super().__init__(message_html(message), layout=layout, style=style)
-        self.message_id = message.id
+#: The class of the message opened from a search hit (the browser side scrolls it into view).
+FOUND_CLASS = "codex-chat-found"
 
 
 def close_parts(widget: Widget, shared: Collection[Widget] = ()) -> None:
@@ -88,11 +74,14 @@ class Transcript(VBox):
         self._placeholder.add_class("codex-chat-empty")
         self._earlier = Button(icon="arrow-up", tooltip="Load earlier messages of this session")
         self._earlier.add_class("codex-chat-earlier")
+        self._later = Button(icon="arrow-down", tooltip="Show the latest messages of this session")
+        self._later.add_class("codex-chat-later")
         self._load: PageLoader | None = None
         self._first_page = 0  # absolute index of self._pages[0]
         self._pages: list[VBox] = []
         self._count = 0  # messages in the session, as far as this transcript knows
-        self._shown: set[str] = set()
+        self._views: dict[str, MessageView] = {}  # the live messages, by id
+        self._found: MessageView | None = None
         super().__init__([self._placeholder])
         self.add_class("codex-chat-transcript")
 
@@ -104,31 +93,40 @@ class Transcript(VBox):
         return self._earlier
 
     @property
+    def later_button(self) -> Button:
+        """The "Show the latest messages" button, shown while the window does not reach the latest message."""
+        return self._later
+
+    @property
     def message_count(self) -> int:
         return self._count
 
     @property
     def live_message_count(self) -> int:
         """Messages that currently have a widget (the window), however long the session is."""
-        return sum(len(page.children) for page in self._pages)
+        return len(self._views)
+
+    @property
+    def at_end(self) -> bool:
+        """Whether the window reaches the latest message (so that new messages show as they come)."""
+        return self._first_page * self._page_size + self.live_message_count >= self._count
 
     def show(self, count: int | None, load: PageLoader | None) -> None:
-        """Show a session of ``count`` messages read through ``load``, or (``None``) the no-session state."""
-        self._drop_pages(len(self._pages))
-        self._load, self._count, self._shown = load, count or 0, set()
-        if load is not None and self._count:
-            self._first_page = max(0, self._count - self._window_pages * self._page_size) // self._page_size
-            self._pages = self._build_pages(self._first_page, self._count)
-        else:
-            self._first_page = 0
-            self._placeholder.value = NO_SESSION if load is None else NO_MESSAGES
-        self._relayout()
+        """Show the latest window of a session of ``count`` messages read through ``load``, or (``None``) the
+        no-session state."""
+        self._load, self._count = load, count or 0
+        first_page = max(0, self._count - self._window_pages * self._page_size) // self._page_size
+        self._show_window(first_page, self._count)
 
     def append(self, message: ChatMessage) -> None:
         """Add a message the store announced; one already shown (e.g. read by :meth:`show`) is ignored."""
-        if self._load is None or message.id in self._shown:
+        if self._load is None or message.id in self._views:
             return
+        at_end = self.at_end
         index, self._count = self._count, self._count + 1
+        if not at_end:  # the reader is looking further back: counted, shown with the latest messages
+            self._relayout()
+            return
         widget = self._message_widget(message)
         page = index // self._page_size
         if self._pages and page == self._first_page + len(self._pages) - 1:
@@ -147,6 +145,12 @@ class Transcript(VBox):
         self._first_page += drop
         self._relayout()
 
+    def update(self, message: ChatMessage) -> None:
+        """Show a message's new state (a streamed reply grew or ended), if it is live; no other widget changes."""
+        view = self._views.get(message.id)
+        if view is not None:
+            view.show(message)
+
     def show_earlier(self) -> None:
         """Load the window of messages before the first live one."""
         if self._load is None or self._first_page == 0:
@@ -156,13 +160,52 @@ class Transcript(VBox):
         self._first_page = first
         self._relayout()
 
+    def reveal(self, index: int, message_id: str) -> None:
+        """Make message ``index`` (whose id is ``message_id``) live and mark it as the one found.
+
+        Pages from it to the window are loaded while that keeps at most ``max_live`` messages live;
+        further back, a window around it is shown instead.
+        """
+        if self._load is None or not 0 <= index < self._count:
+            raise IndexError(f"message {index} is not in the shown session of {self._count}")
+        page = index // self._page_size
+        live_pages = range(self._first_page, self._first_page + len(self._pages))
+        if page not in live_pages:
+            earlier = (self._first_page - page) * self._page_size
+            if page < self._first_page and self.live_message_count + earlier <= self._max_live:
+                self._pages = self._build_pages(page, self._first_page * self._page_size) + self._pages
+                self._first_page = page
+                self._relayout()
+            else:
+                first = max(0, page - self._window_pages // 2)
+                self._show_window(first, min(self._count, (first + self._window_pages) * self._page_size))
+        self._mark(self._views.get(message_id))
+
     def close(self) -> None:
-        for widget in (*self._pages, self._placeholder, self._earlier, *self._shared):
+        for widget in (*self._pages, self._placeholder, self._earlier, self._later, *self._shared):
             close_tree(widget)
         close_parts(self)
         super().close()
 
     # -- internals ------------------------------------------------------------------------------
+
+    def _show_window(self, first_page: int, stop: int) -> None:
+        """Replace the live messages with those from page ``first_page`` to message ``stop``."""
+        self._drop_pages(len(self._pages))
+        self._found = None
+        self._first_page = first_page
+        if self._load is not None and stop > first_page * self._page_size:
+            self._pages = self._build_pages(first_page, stop)
+        else:
+            self._placeholder.value = NO_SESSION if self._load is None else NO_MESSAGES
+        self._relayout()
+
+    def _mark(self, view: MessageView | None) -> None:
+        if self._found is not None:
+            self._found.remove_class(FOUND_CLASS)
+        self._found = view
+        if view is not None:
+            view.add_class(FOUND_CLASS)
 
     def _build_pages(self, first_page: int, stop: int) -> list[VBox]:
         assert self._load is not None
@@ -177,13 +220,17 @@ class Transcript(VBox):
         return VBox(list(widgets), layout=self._page_layout, _dom_classes=("codex-chat-page",))
 
     def _message_widget(self, message: ChatMessage) -> MessageView:
-        self._shown.add(message.id)
-        return MessageView(message, self._message_layout, self._message_style)
+        view = MessageView(message, self._message_layout, self._message_style)
+        self._views[message.id] = view
+        return view
 
     def _drop_pages(self, count: int) -> None:
         dropped, self._pages = self._pages[:count], self._pages[count:]
         for page in dropped:
-            self._shown.difference_update(view.message_id for view in page.children)
+            for view in page.children:
+                del self._views[view.message_id]
+                if view is self._found:
+                    self._found = None
             close_tree(page, shared=self._shared)
 
     def _relayout(self) -> None:
@@ -191,6 +238,10 @@ class Transcript(VBox):
         if hidden:
             step = min(hidden, self._window_pages * self._page_size)
             self._earlier.description = f"Show {step:,} earlier messages ({hidden:,} not shown)"
+        later = self._count - hidden - self.live_message_count
+        if later > 0:
+            self._later.description = f"Show the latest messages ({later:,} later not shown)"
         head = [self._earlier] if hidden else []
         body: list[Widget] = list(self._pages) if self._pages else [self._placeholder]
-        self.children = (*head, *body)
+        tail = [self._later] if later > 0 else []
+        self.children = (*head, *body, *tail)
