@@ -48,9 +48,15 @@ def stored_messages(lab, session_id: str) -> list[tuple[str, str]]:
     return [(m["role"], m["content"]) for m in api(lab, "GET", f"sessions/{session_id}?limit=1000")["messages"]]
 
 
-def execute(lab, command: str, args: dict[str, Any] | None = None) -> Any:
-    return lab.page.evaluate(
-        "([command, args]) => window.jupyterapp.commands.execute(command, args)", [command, args or {}]
+def execute(lab, command: str, args: dict[str, Any] | None = None) -> None:
+    """Run a JupyterLab command and wait for it to finish.
+
+    What the command returns is dropped in the page: it is often a widget (``docmanager:open`` gives the notebook
+    panel), which Playwright cannot bring over ("object reference chain is too long").
+    """
+    lab.page.evaluate(
+        "([command, args]) => window.jupyterapp.commands.execute(command, args).then(() => null)",
+        [command, args or {}],
     )
 
 
