@@ -9,6 +9,7 @@ beside this module describes the API.
 
 from __future__ import annotations
 
+import posixpath
 import re
 import unicodedata
 from typing import TYPE_CHECKING, Any
@@ -20,6 +21,7 @@ from tornado import web
 from ..context import cells_from_json
 from ..errors import InvalidInputError
 from ..formats import MEDIA_TYPES, Format, check_format, suffix, write
+from ..locations import SESSION_NAME_ENV
 from ..models import ChatMessage, ChatSession
 from ..search import MAX_LIMIT
 from ..transfer import import_text
@@ -213,22 +215,46 @@ class ReplyHandler(StoreHandler):
 
 
 class CurrentHandler(StoreHandler):
+    """A notebook's current session, the notebook named by ``scope`` (as its kernel knows it) or by
+    ``path`` (its contents path, as JupyterLab knows it)."""
+
+    def kernel_scope(self, path: str) -> str:
+        """The scope a kernel started for the notebook at contents path ``path`` keeps its current session in.
+
+        That is the kernel's ``JPY_SESSION_NAME``, which jupyter-server computes when it starts the kernel
+        from the session's path and name (JupyterLab names a notebook's session after the file): asking
+        the session manager the same question gives the same answer, for whatever contents and kernel
+        managers the server runs.
+        """
+        environment = self.serverapp.session_manager.get_kernel_env(path, posixpath.basename(path))
+        return str(environment[SESSION_NAME_ENV])
+
+    def scope_of(self, scope: object, path: object, kind: str) -> str:
+        """The scope given as ``scope``, or computed from ``path``: exactly one of them, a non-empty string."""
+        if (scope is None) == (path is None):
+            what = f"{kind} 'scope' (a notebook as its kernel knows it) or 'path' (its contents path)"
+            raise web.HTTPError(400, f"give exactly one of {what}")
+        name, value = ("scope", scope) if path is None else ("path", path)
+        if not isinstance(value, str) or not value:
+            raise web.HTTPError(400, f"{kind} {name!r} must be a non-empty string")
+        return value if path is None else self.kernel_scope(value)
+
     @web.authenticated
     @authorized
     async def get(self) -> None:
-        """The current session of ``scope`` (a notebook path), or null."""
-        scope = self.get_query_argument("scope", None)
-        if not scope:
-            raise web.HTTPError(400, "missing query parameter 'scope' (a notebook path)")
+        """The current session of the notebook named by ``scope`` or ``path``, or null."""
+        scope = self.scope_of(
+            self.get_query_argument("scope", None), self.get_query_argument("path", None), "query parameter"
+        )
         session = await self.call(lambda store: store.get_current_session(scope=scope))
         self.write_json(current_session_json(scope, session))
 
     @web.authenticated
     @authorized
     async def put(self) -> None:
-        """Make ``session_id`` current in ``scope``; null means no current session."""
-        body = self.body(required=("scope", "session_id"))
-        scope = text_field(body, "scope")
+        """Make ``session_id`` current in the notebook named by ``scope`` or ``path``; null means no current session."""
+        body = self.body(required=("session_id",), optional=("scope", "path"))
+        scope = self.scope_of(body.get("scope"), body.get("path"), "field")
         session_id = optional_text_field(body, "session_id")
 
         def set_current(store: SessionStore) -> ChatSession | None:

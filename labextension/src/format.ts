@@ -1,15 +1,14 @@
 /**
- * Times, counts and names as the sidebar words them.
+ * Times, counts and names as the sidebar words them, in the user's language.
  */
+
+import { TranslationBundle } from '@jupyterlab/translation';
 
 import { ISessionSummary } from './api';
 
-/** What a session without a title is called. */
-export const UNTITLED = 'Untitled session';
-
-/** The name a session is shown by: its title, or {@link UNTITLED}. */
-export function sessionLabel(session: Pick<ISessionSummary, 'title'>): string {
-  return session.title || UNTITLED;
+/** The name a session is shown by: its title, or "Untitled session". */
+export function sessionLabel(session: Pick<ISessionSummary, 'title'>, trans: TranslationBundle): string {
+  return session.title || trans.__('Untitled session');
 }
 
 const timeOfDay = new Intl.DateTimeFormat(undefined, { hour: 'numeric', minute: '2-digit' });
@@ -37,11 +36,17 @@ function isToday(date: Date): boolean {
 const integer = new Intl.NumberFormat();
 
 /** "Showing 200 of 1,200 sessions", numbers in the user's locale. */
-export function sessionsShown(shown: number, total: number): string {
-  return `Showing ${integer.format(shown)} of ${integer.format(total)} sessions`;
+export function sessionsShown(shown: number, total: number, trans: TranslationBundle): string {
+  return trans._n(
+    'Showing %2 of %3 session',
+    'Showing %2 of %3 sessions',
+    total,
+    integer.format(shown),
+    integer.format(total)
+  );
 }
 
 /** "1 message", "3 messages". */
-export function messageCount(count: number): string {
-  return `${count} ${count === 1 ? 'message' : 'messages'}`;
+export function messageCount(count: number, trans: TranslationBundle): string {
+  return trans._n('%1 message', '%1 messages', count);
 }

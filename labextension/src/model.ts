@@ -1,57 +1,96 @@
 /**
- * What the sidebar shows, kept in step with the server: the session list, the open session's
- * transcript, and the last error.
+ * What the sidebar shows, kept in step with where sessions live: the workspace's session list,
+ * the active notebook's own sessions, the open session's transcript, the reply it is asked for,
+ * and the last error.
  *
- * The server pushes change events carrying ids only; the model answers each by reading what
- * it affects through the REST API. A transcript only ever grows at its end, so catching up is
- * one request for the messages after the last one known, and the absolute `offset` of every
- * page tells exactly which of its messages are new, whatever else happened meanwhile.
+ * The server pushes change events carrying ids only; the model answers each by reading what it
+ * affects through the REST API. A notebook's sessions announce their changes the same way (see
+ * ./notebooksessions), so both are followed alike. A transcript only ever grows at its end, or
+ * has a message updated in place (a reply streaming in), so catching up is one request for the
+ * messages after the last one known, and the absolute `offset` of every page tells exactly which
+ * of its messages are new, whatever else happened meanwhile.
+ *
+ * The transcript holds a window of the session's messages: the latest ones (and then it follows
+ * new ones), or a page around a message found by a search, or the first page; earlier and later
+ * pages load on request.
  *
  * The session list is read page by page: "show more" asks for the page after the last session
  * listed, so any number of sessions can be reached, while a change (which may move any session
- * to the top) re-reads the sessions listed, in as few requests as the server allows.
+ * to the top) re-reads the sessions listed, in as few requests as the server allows. A reply
+ * that streams updates its message ten times a second: those updates re-read the message only,
+ * never the list.
  */
 
 import { Event } from '@jupyterlab/services';
+import { TranslationBundle } from '@jupyterlab/translation';
 import { IDisposable } from '@lumino/disposable';
 import { ISignal, Signal } from '@lumino/signaling';
 
 import {
   ApiError,
   ICodexApi,
+  IContextCell,
   IMessage,
   IMessagePage,
+  IReplyRun,
   ISessionPage,
+  ISessionStore,
   ISessionSummary,
+  IStoreChange,
   MAX_PAGE,
   Role,
   storeChange
 } from './api';
 import { Coalescer } from './coalescer';
+import { NotebookSessions } from './notebooksessions';
 
 /** Sessions listed at first and added by each "show more", and messages loaded per request. */
 const PAGE = 100;
+/** Messages shown before a message opened from a search, for context. */
+const CONTEXT_BEFORE = 20;
 
-/** How the transcript changed: another session (or none) opened, or messages loaded at one end. */
+/** Where a session lives: the server's workspace file, or the active notebook's metadata. */
+export type Place = 'workspace' | 'notebook';
+
+/** A session, and where it lives. */
+export interface ISessionRef {
+  place: Place;
+  id: string;
+}
+
+/** Which messages of a session to load: from `start` on, or (null) the latest, following new ones; and one to bring into view. */
+interface IWindow {
+  start: number | null;
+  focus: string | null;
+}
+
+/**
+ * How the transcript changed: another session (or none, or another window of it) opened, with
+ * perhaps a message to bring into view; messages loaded at one end; a message updated in place
+ * (a reply that grows); the open session's title or message count changed.
+ */
 export type TranscriptChange =
-  | { type: 'reset' }
+  | { type: 'reset'; focus: string | null }
   | { type: 'append'; messages: readonly IMessage[] }
-  | { type: 'prepend'; messages: readonly IMessage[] };
+  | { type: 'prepend'; messages: readonly IMessage[] }
+  | { type: 'update'; message: IMessage }
+  | { type: 'summary' };
 
 export class ChatModel implements IDisposable {
   constructor(
     private readonly _api: ICodexApi,
-    private readonly _events: Event.IManager
+    private readonly _events: Event.IManager,
+    private readonly _trans: TranslationBundle
   ) {
     _events.stream.connect(this._onEvent, this);
   }
 
-  /** The listed sessions, most recently updated first. */
+  /** The listed workspace sessions, most recently updated first. */
   get sessions(): readonly ISessionSummary[] {
     return this._sessions;
   }
 
-  /** How many sessions exist, listed or not. */
+  /** How many workspace sessions exist, listed or not. */
   get totalSessions(): number {
     return this._totalSessions;
   }
@@ -60,9 +99,19 @@ export class ChatModel implements IDisposable {
     return this._sessions.length < this._totalSessions;
   }
 
+  /** The active notebook's own sessions, or null when no notebook is active. */
+  get notebook(): NotebookSessions | null {
+    return this._notebook;
+  }
+
   /** The id of the open session, from the moment it is asked for. */
   get openId(): string | null {
     return this._openId;
+  }
+
+  /** Where the open session lives. */
+  get openPlace(): Place {
+    return this._openPlace;
   }
 
   /** The open session's summary, once it is loaded. */
@@ -70,13 +119,27 @@ export class ChatModel implements IDisposable {
     return this._session;
   }
 
-  /** The loaded messages of the open session: its latest ones, and earlier pages on request. */
+  /** The loaded messages of the open session, oldest first. */
   get messages(): readonly IMessage[] {
     return this._messages;
   }
 
   get hasEarlierMessages(): boolean {
     return this._start > 0;
+  }
+
+  get hasLaterMessages(): boolean {
+    return this._session !== null && this._end < this._session.message_count;
+  }
+
+  /** The reply asked for in the open session, while it streams. */
+  get run(): IReplyRun | null {
+    return this._run && this._run.session_id === this._openId ? this._run : null;
+  }
+
+  /** Whether the open session can be asked: replies run in the server, which writes the workspace file only. */
+  get canAsk(): boolean {
+    return this._openPlace === 'workspace';
   }
 
   /** What last went wrong, as one sentence for the user; null when all is well. */
@@ -88,8 +151,17 @@ export class ChatModel implements IDisposable {
     return this._sessionsChanged;
   }
 
+  /** The active notebook changed, or its sessions did. */
+  get notebookChanged(): ISignal<this, void> {
+    return this._notebookChanged;
+  }
+
   get transcriptChanged(): ISignal<this, TranscriptChange> {
     return this._transcriptChanged;
+  }
+
+  get runChanged(): ISignal<this, void> {
+    return this._runChanged;
   }
 
   get errorChanged(): ISignal<this, void> {
@@ -98,6 +170,16 @@ export class ChatModel implements IDisposable {
 
   get isDisposed(): boolean {
     return this._isDisposed;
+  }
+
+  /** Whether `id` in `place` is the open session. */
+  isOpen(place: Place, id: string | null): boolean {
+    return id !== null && this._openId === id && this._openPlace === place;
+  }
+
+  /** Where sessions of `place` are read and written; null for a notebook's when none is active. */
+  store(place: Place): ISessionStore | null {
+    return place === 'workspace' ? this._api : this._notebook;
   }
 
   /**
@@ -109,26 +191,66 @@ export class ChatModel implements IDisposable {
     return this._catchUp();
   }
 
-  open(id: string | null): void {
+  /** Show the sessions of the active notebook (null: none is active); a session of the one before closes. */
+  setNotebook(notebook: NotebookSessions | null): void {
+    if (notebook === this._notebook) {
+      return;
+    }
+    this._notebook?.changed.disconnect(this._onNotebookChanges, this);
+    this._notebook = notebook;
+    notebook?.changed.connect(this._onNotebookChanges, this);
+    if (this._openPlace === 'notebook') {
+      this._show(null);
+    }
+    this._notebookChanged.emit();
+  }
+
+  open(id: string | null, place: Place = 'workspace'): void {
     this._setError(null);
-    this._show(id);
+    this._show(id, place);
+  }
+
+  /** Open a session around one of its messages, which the transcript brings into view. */
+  async openAt(place: Place, id: string, messageId: string): Promise<void> {
+    const position = await this._act(this._trans.__('Could not open the message.'), () =>
+      this._positionOf(place, id, messageId)
+    );
+    if (position === undefined) {
+      return;
+    }
+    if (position < 0) {
+      this._show(id, place);
+      this._setError(this._trans.__('That message is no longer in the session.'));
+      return;
+    }
+    this._show(id, place, { start: Math.max(position - CONTEXT_BEFORE, 0), focus: messageId });
   }
 
   async createSession(): Promise<void> {
-    await this._act('Could not start a session.', async () => {
+    await this._act(this._trans.__('Could not start a session.'), async () => {
       this._show((await this._api.createSession()).id);
     });
     void this._relist();
   }
 
-  async deleteSession(id: string): Promise<void> {
-    await this._act('Could not delete the session.', async () => {
-      await this._api.deleteSession(id);
-      if (this._openId === id) {
+  async deleteSession(place: Place, id: string): Promise<void> {
+    await this._act(this._trans.__('Could not delete the session.'), async () => {
+      await this._storeOf(place).deleteSession(id);
+      if (this.isOpen(place, id)) {
         this._show(null);
       }
     });
     void this._relist();
+  }
+
+  /** Give a session a new title; resolves whether it was stored. */
+  async renameSession(place: Place, id: string, title: string): Promise<boolean> {
+    const renamed = await this._act(this._trans.__('Could not rename the session.'), async () => {
+      await this._storeOf(place).renameSession(id, title);
+      return true;
+    });
+    void this._catchUp();
+    return renamed ?? false;
   }
 
   /**
@@ -136,30 +258,59 @@ export class ChatModel implements IDisposable {
    * does), so typed text is never lost. Resolves whether the message was stored.
    */
   async send(role: Role, content: string): Promise<boolean> {
-    const sent = await this._act('Could not send the message.', async () => {
-      let id = this._openId;
-      if (!id) {
-        id = (await this._api.createSession()).id;
-        this._show(id);
-      }
-      await this._api.addMessage(id, role, content);
+    const sent = await this._act(this._trans.__('Could not send the message.'), async () => {
+      const { place, id } = await this._openOrStart();
+      await this._storeOf(place).addMessage(id, role, content);
       return true;
     });
     void this._catchUp();
     return sent ?? false;
   }
 
+  /**
+   * Ask the assistant in the open session (or a new one): the server stores the question, with
+   * the `context` cells below it, and streams the reply into the session. Resolves whether the
+   * question was stored.
+   */
+  async ask(content: string, context: IContextCell[]): Promise<boolean> {
+    const asked = await this._act(this._trans.__('Could not ask.'), async () => {
+      if (!this.canAsk) {
+        throw new ApiError(this._trans.__('Replies are stored in the workspace: open a workspace session to ask.'));
+      }
+      const { id } = await this._openOrStart();
+      this._setRun(await this._api.ask(id, content, context));
+      return true;
+    });
+    void this._catchUp();
+    return asked ?? false;
+  }
+
+  /** Stop the reply streaming in the open session; what came so far is kept, marked stopped. */
+  async stop(): Promise<void> {
+    const run = this.run;
+    if (!run) {
+      return;
+    }
+    await this._act(this._trans.__('Could not stop the reply.'), async () => {
+      await this._api.stopReply(run.session_id, run.run_id);
+      if (this._run === run) {
+        this._setRun(null);
+      }
+    });
+  }
+
   /** Load the page of messages before the earliest one loaded. */
   async showEarlier(): Promise<void> {
     const id = this._openId;
+    const place = this._openPlace;
     const start = this._start;
     if (!id || start === 0) {
       return;
     }
-    await this._act('Could not load earlier messages.', async () => {
+    await this._act(this._trans.__('Could not load earlier messages.'), async () => {
       const offset = Math.max(start - PAGE, 0);
-      const page = await this._api.getSession(id, offset, start - offset);
-      if (this._openId === id && this._start === start) {
+      const page = await this._storeOf(place).getSession(id, offset, start - offset);
+      if (this.isOpen(place, id) && this._start === start) {
         this._messages = [...page.messages, ...this._messages];
         this._start = offset;
         this._transcriptChanged.emit({ type: 'prepend', messages: page.messages });
@@ -167,10 +318,49 @@ export class ChatModel implements IDisposable {
     });
   }
 
+  /** Load the page of messages after the latest one loaded, when the window is not at the end. */
+  async showLater(): Promise<void> {
+    const id = this._openId;
+    const place = this._openPlace;
+    const end = this._end;
+    if (!id || !this.hasLaterMessages) {
+      return;
+    }
+    await this._act(this._trans.__('Could not load later messages.'), async () => {
+      const page = await this._storeOf(place).getSession(id, end, PAGE);
+      if (this.isOpen(place, id) && this._end === end) {
+        this._session = summary(page);
+        this._atEnd = end + page.messages.length >= page.message_count;
+        this._messages = [...this._messages, ...page.messages];
+        this._transcriptChanged.emit({ type: 'append', messages: page.messages });
+        this._transcriptChanged.emit({ type: 'summary' });
+      }
+    });
+  }
+
+  /** Show the open session from its first message. */
+  showFirst(): void {
+    if (this._openId) {
+      this._show(this._openId, this._openPlace, { start: 0, focus: null });
+    }
+  }
+
+  /** Show the open session's latest messages, and follow new ones again. */
+  showLatest(): void {
+    if (this._openId) {
+      this._show(this._openId, this._openPlace, { start: null, focus: null });
+    }
+  }
+
   /** List the next page of sessions; resolves once it is listed. */
   showMoreSessions(): Promise<void> {
     this._wantedSessions += PAGE;
     return this._sessionSync.request();
+  }
+
+  /** Show an error from an action taken outside the model (an export, an import). */
+  reportError(what: string, error: unknown): void {
+    this._fail(what, error);
   }
 
   dismissError(): void {
@@ -183,36 +373,114 @@ export class ChatModel implements IDisposable {
     }
     this._isDisposed = true;
     this._events.stream.disconnect(this._onEvent, this);
+    this._notebook?.changed.disconnect(this._onNotebookChanges, this);
     Signal.clearData(this);
   }
 
   private _onEvent(_: Event.IManager, emission: Event.Emission): void {
     const change = storeChange(emission);
-    // Nothing shown depends on which session is current in a notebook.
-    if (!change || !this._following || change.kind === 'current_changed') {
-      return;
-    }
-    void this._relist();
-    if (change.session_id === this._openId) {
-      if (change.kind === 'session_deleted') {
-        this._show(null);
-      } else if (change.kind === 'message_added') {
-        void this._transcriptSync.request();
-      }
+    if (change && this._following) {
+      this._onChange('workspace', change);
     }
   }
 
-  /** Open a session without touching the error line (also how a deleted session closes). */
-  private _show(id: string | null): void {
-    if (id === this._openId) {
+  private _onNotebookChanges(_: NotebookSessions, changes: IStoreChange[]): void {
+    this._notebookChanged.emit();
+    for (const change of changes) {
+      this._onChange('notebook', change);
+    }
+  }
+
+  private _onChange(place: Place, change: IStoreChange): void {
+    // Which session is current in a notebook is followed by ./notebooklink; a streamed update changes no summary.
+    if (change.kind === 'current_changed') {
+      return;
+    }
+    if (place === 'workspace' && change.kind !== 'message_updated') {
+      void this._relist();
+    }
+    if (!this.isOpen(place, change.session_id)) {
+      return;
+    }
+    switch (change.kind) {
+      case 'session_deleted':
+        this._show(null);
+        break;
+      case 'session_created': // only for a notebook's session edited by hand: load it again
+        this._show(change.session_id, place, { start: this._atEnd ? null : this._start, focus: null });
+        break;
+      case 'message_updated':
+        if (change.message_id) {
+          this._pendingUpdates.add(change.message_id);
+          void this._updateSync.request();
+        }
+        break;
+      default:
+        void this._transcriptSync.request();
+    }
+  }
+
+  /**
+   * Open a session without touching the error line (also how a deleted session closes): its
+   * latest messages, unless it is open already. With `window`, load that window, even if it is.
+   */
+  private _show(id: string | null, place: Place = 'workspace', window?: IWindow): void {
+    if (!window && (id === null ? this._openId === null : this.isOpen(place, id))) {
       return;
     }
     this._openId = id;
+    this._openPlace = place;
     this._session = null;
     this._messages = [];
-    this._start = 0;
-    this._transcriptChanged.emit({ type: 'reset' });
+    this._start = window?.start ?? 0;
+    this._atEnd = (window?.start ?? null) === null;
+    this._focus = window?.focus ?? null;
+    this._pendingUpdates.clear();
+    this._transcriptChanged.emit({ type: 'reset', focus: null });
+    this._runChanged.emit();
     void this._transcriptSync.request();
+  }
+
+  /** The open session, or a new workspace session (opened) when none is open. */
+  private async _openOrStart(): Promise<ISessionRef> {
+    if (this._openId) {
+      return { place: this._openPlace, id: this._openId };
+    }
+    const id = (await this._api.createSession()).id;
+    this._show(id);
+    return { place: 'workspace', id };
+  }
+
+  private _storeOf(place: Place): ISessionStore {
+    const store = this.store(place);
+    if (!store) {
+      throw new ApiError(this._trans.__('The notebook of this session is no longer active.'));
+    }
+    return store;
+  }
+
+  /** Where a message is in its session, reading pages backwards from the end; -1 if it is not there. */
+  private async _positionOf(place: Place, id: string, messageId: string): Promise<number> {
+    if (place === 'notebook') {
+      this._storeOf(place); // says so when no notebook is active
+      return this._notebook!.position(id, messageId);
+    }
+    const loaded = this.isOpen(place, id) ? this._messages.findIndex(message => message.id === messageId) : -1;
+    if (loaded >= 0) {
+      return this._start + loaded;
+    }
+    let page = await this._api.getSession(id, -MAX_PAGE, MAX_PAGE);
+    for (;;) {
+      const index = page.messages.findIndex(message => message.id === messageId);
+      if (index >= 0) {
+        return page.offset + index;
+      }
+      if (page.offset === 0) {
+        return -1;
+      }
+      const offset = Math.max(page.offset - MAX_PAGE, 0);
+      page = await this._api.getSession(id, offset, page.offset - offset);
+    }
   }
 
   private async _catchUp(): Promise<void> {
@@ -251,7 +519,7 @@ export class ChatModel implements IDisposable {
       if (stale) {
         this._listStale = true; // still to be re-read
       }
-      this._fail('Could not list the sessions.', error);
+      this._fail(this._trans.__('Could not list the sessions.'), error);
     }
   }
 
@@ -267,42 +535,112 @@ export class ChatModel implements IDisposable {
     return { sessions, total: page.total };
   }
 
-  /** Load the open session's latest page, or once loaded, every message after the last one known. */
+  /**
+   * Load the open session's window, or once loaded, catch up: with a window at the end, every
+   * message after the last one known; else only the summary (how many messages there are now).
+   */
   private async _syncTranscript(): Promise<void> {
     const id = this._openId;
+    const place = this._openPlace;
     if (!id) {
       return;
     }
     try {
+      const store = this._storeOf(place);
       let page: IMessagePage;
       do {
         const loaded = this._session !== null;
-        page = await this._api.getSession(id, loaded ? this._end : -PAGE, PAGE);
-        if (this._openId !== id) {
+        const before = this._session;
+        if (!loaded) {
+          page = await store.getSession(id, this._atEnd ? -PAGE : this._start, PAGE);
+        } else {
+          page = await store.getSession(id, this._end, this._atEnd ? PAGE : 0);
+        }
+        if (!this.isOpen(place, id)) {
           return; // another session opened meanwhile, and asked for its own run
         }
-        this._session = Private.summary(page);
+        this._session = summary(page);
         if (!loaded) {
           this._messages = page.messages;
           this._start = page.offset;
-          this._transcriptChanged.emit({ type: 'reset' });
+          this._transcriptChanged.emit({ type: 'reset', focus: this._focus });
+          this._noteReplies(page.messages);
         } else {
           const fresh = page.messages.slice(this._end - page.offset);
           if (fresh.length > 0) {
             this._messages = [...this._messages, ...fresh];
             this._transcriptChanged.emit({ type: 'append', messages: fresh });
+            this._noteReplies(fresh);
+            if (fresh.some(message => this._pendingUpdates.has(message.id))) {
+              void this._updateSync.request(); // an update announced while this page was on its way
+            }
+          }
+          // A window at the end shows every message it counts; one away from it tells how many are after it.
+          const counted = !this._atEnd && before?.message_count !== page.message_count;
+          if (before?.title !== page.title || counted) {
+            this._transcriptChanged.emit({ type: 'summary' });
           }
         }
-      } while (page.messages.length > 0 && this._end < page.message_count);
+      } while (this._atEnd && page.messages.length > 0 && this._end < page.message_count);
     } catch (error) {
-      if (this._openId !== id) {
+      if (!this.isOpen(place, id)) {
         return;
       }
       if (error instanceof ApiError && error.status === 404) {
         this._show(null);
       }
-      this._fail('Could not load the session.', error);
+      this._fail(this._trans.__('Could not load the session.'), error);
     }
+  }
+
+  /**
+   * Read again the messages announced as updated (a reply growing), each once however many
+   * updates were announced meanwhile. One not loaded yet waits for the page that brings it,
+   * since that page may have been read before the update.
+   */
+  private async _syncUpdates(): Promise<void> {
+    const id = this._openId;
+    const place = this._openPlace;
+    if (!id) {
+      return;
+    }
+    const loaded = new Set(this._messages.map(message => message.id));
+    const due = [...this._pendingUpdates].filter(messageId => loaded.has(messageId));
+    for (const messageId of this._atEnd ? due : this._pendingUpdates) {
+      this._pendingUpdates.delete(messageId); // outside a window that grows, the others never arrive
+    }
+    try {
+      for (const messageId of due) {
+        const message = await this._storeOf(place).getMessage(id, messageId);
+        if (!this.isOpen(place, id)) {
+          return;
+        }
+        const index = this._messages.findIndex(known => known.id === messageId);
+        if (index >= 0) {
+          this._messages = this._messages.map((known, n) => (n === index ? message : known));
+          this._transcriptChanged.emit({ type: 'update', message });
+        }
+        this._noteReplies([message]);
+      }
+    } catch (error) {
+      if (this.isOpen(place, id) && !(error instanceof ApiError && error.status === 404)) {
+        this._fail(this._trans.__('Could not load the session.'), error);
+      }
+    }
+  }
+
+  /** The reply asked for has ended once its message is seen no longer streaming. */
+  private _noteReplies(messages: readonly IMessage[]): void {
+    const run = this._run;
+    const reply = run && messages.find(message => message.id === run.message_id);
+    if (reply && reply.status !== 'streaming') {
+      this._setRun(null);
+    }
+  }
+
+  private _setRun(run: IReplyRun | null): void {
+    this._run = run;
+    this._runChanged.emit();
   }
 
   /** Run a user's action: the error line now tells about this action only. */
@@ -321,7 +659,7 @@ export class ChatModel implements IDisposable {
       this._setError(`${what} ${error.message}`);
     } else {
       console.error('codex-jupyter:', error); // a bug here, not the server's doing
-      this._setError(`${what} Something unexpected happened (see the browser console).`);
+      this._setError(`${what} ${this._trans.__('Something unexpected happened (see the browser console).')}`);
     }
   }
 
@@ -343,21 +681,30 @@ export class ChatModel implements IDisposable {
   private _totalSessions = 0;
   private _wantedSessions = PAGE;
   private _listStale = true;
+  private _notebook: NotebookSessions | null = null;
   private _openId: string | null = null;
+  private _openPlace: Place = 'workspace';
   private _session: ISessionSummary | null = null;
   private _messages: IMessage[] = [];
   private _start = 0;
+  /** Whether the window reaches the session's end, and so follows new messages. */
+  private _atEnd = true;
+  /** The message to bring into view when the window loads. */
+  private _focus: string | null = null;
+  private _run: IReplyRun | null = null;
   private _error: string | null = null;
+  private readonly _pendingUpdates = new Set<string>();
   private readonly _sessionSync = new Coalescer(() => this._syncSessions());
   private readonly _transcriptSync = new Coalescer(() => this._syncTranscript());
+  private readonly _updateSync = new Coalescer(() => this._syncUpdates());
   private readonly _sessionsChanged = new Signal<this, void>(this);
+  private readonly _notebookChanged = new Signal<this, void>(this);
   private readonly _transcriptChanged = new Signal<this, TranscriptChange>(this);
+  private readonly _runChanged = new Signal<this, void>(this);
   private readonly _errorChanged = new Signal<this, void>(this);
 }
 
-namespace Private {
-  export function summary(page: IMessagePage): ISessionSummary {
-    const { id, title, created_at, updated_at, message_count } = page;
-    return { id, title, created_at, updated_at, message_count };
-  }
+function summary(page: IMessagePage): ISessionSummary {
+  const { id, title, created_at, updated_at, message_count } = page;
+  return { id, title, created_at, updated_at, message_count };
 }

@@ -1,104 +1,161 @@
 /**
- * The "Codex" chat sidebar plugin: the server's chat sessions, live, in the right sidebar,
- * with its commands (in the palette when there is one).
+ * The "Codex" chat sidebar plugin: the server's chat sessions and the active notebook's own,
+ * live, in the right sidebar, following the active notebook; the chat in the main area on
+ * request; and its commands.
  */
 
 import { ILayoutRestorer, JupyterFrontEnd, JupyterFrontEndPlugin } from '@jupyterlab/application';
-import { Dialog, ICommandPalette, showDialog } from '@jupyterlab/apputils';
+import { ICommandPalette, MainAreaWidget, WidgetTracker } from '@jupyterlab/apputils';
+import { INotebookTracker, NotebookPanel } from '@jupyterlab/notebook';
 import { IRenderMimeRegistry } from '@jupyterlab/rendermime';
-import { addIcon, CommandToolbarButton, deleteIcon } from '@jupyterlab/ui-components';
+import { IStateDB } from '@jupyterlab/statedb';
+import { ITranslator, nullTranslator, TranslationBundle } from '@jupyterlab/translation';
+import { CommandToolbarButton, Toolbar } from '@jupyterlab/ui-components';
+import { Signal } from '@lumino/signaling';
 
-import { CodexApi } from './api';
-import { messageCount, sessionLabel } from './format';
-import { chatIcon } from './icons';
 // The panel goes into the shell when the plugin activates (its tab must be there at once), so these load then anyway.
+// eslint-disable-next-line jupyter/prefer-lazy-imports
+import { CodexApi } from './api';
+// eslint-disable-next-line jupyter/prefer-lazy-imports
+import { ActiveCell } from './cellcontext';
+// eslint-disable-next-line jupyter/prefer-lazy-imports
+import { ChatView } from './chatview';
+import { addCommands, CommandIDs } from './commands';
+import { IActiveCell } from './composer';
+import { chatIcon } from './icons';
 // eslint-disable-next-line jupyter/prefer-lazy-imports
 import { ChatModel } from './model';
 // eslint-disable-next-line jupyter/prefer-lazy-imports
+import { NotebookLink } from './notebooklink';
+// eslint-disable-next-line jupyter/prefer-lazy-imports
+import { NotebookSessions } from './notebooksessions';
+// eslint-disable-next-line jupyter/prefer-lazy-imports
 import { CodexPanel } from './panel';
+// eslint-disable-next-line jupyter/prefer-lazy-imports
+import { SearchModel } from './searchmodel';
 
-export namespace CommandIDs {
-  export const openChat = 'codex-jupyter:open-chat';
-  export const newSession = 'codex-jupyter:new-session';
-  export const deleteSession = 'codex-jupyter:delete-session';
-}
+export { CommandIDs };
 
-const PALETTE_CATEGORY = 'Codex';
-
-/** None of the commands takes arguments. */
-const NO_ARGS = { args: { type: 'object', properties: {} } } as const;
+/** Without a notebook tracker there is never an active cell. */
+const NO_CELL: IActiveCell = { available: false, context: () => null, changed: new Signal<unknown, void>({}) };
 
 export const sidebarPlugin: JupyterFrontEndPlugin<void> = {
   id: 'codex-jupyter:sidebar',
-  description: 'The Codex chat sidebar: the server’s chat sessions, following changes as they happen.',
+  description: 'The Codex chat sidebar: the server’s chat sessions, following changes and the active notebook.',
   autoStart: true,
   requires: [IRenderMimeRegistry],
-  optional: [ICommandPalette, ILayoutRestorer],
+  optional: [ICommandPalette, ILayoutRestorer, INotebookTracker, IStateDB, ITranslator],
   activate: (
     app: JupyterFrontEnd,
     rendermime: IRenderMimeRegistry,
     palette: ICommandPalette | null,
-    restorer: ILayoutRestorer | null
+    restorer: ILayoutRestorer | null,
+    notebooks: INotebookTracker | null,
+    state: IStateDB | null,
+    translator: ITranslator | null
   ): void => {
     const { commands, serviceManager, shell } = app;
-    const model = new ChatModel(new CodexApi(serviceManager.serverSettings), serviceManager.events);
-    const panel = new CodexPanel(model, rendermime);
+    translator = translator ?? nullTranslator;
+    const trans = translator.load('codex_jupyter');
+    const api = new CodexApi(serviceManager.serverSettings, trans);
+    const model = new ChatModel(api, serviceManager.events, trans);
+    const link = new NotebookLink(model, api, serviceManager.events, trans);
+    const search = new SearchModel(model, trans);
+    const cell = notebooks ? new ActiveCell(notebooks) : NO_CELL;
+    const panel = new CodexPanel(model, link, search, rendermime, cell, translator, state);
 
-    commands.addCommand(CommandIDs.openChat, {
-      describedBy: NO_ARGS,
-      label: 'Open Chat',
-      caption: 'Show the Codex chat sidebar',
-      icon: chatIcon,
-      execute: () => shell.activateById(panel.id)
-    });
-    commands.addCommand(CommandIDs.newSession, {
-      describedBy: NO_ARGS,
-      label: 'New Session',
-      caption: 'Start a new chat session',
-      icon: addIcon,
-      execute: async () => {
-        shell.activateById(panel.id);
-        await model.createSession();
-      }
-    });
-    commands.addCommand(CommandIDs.deleteSession, {
-      describedBy: NO_ARGS,
-      label: 'Delete Session',
-      caption: 'Delete the open chat session and its messages',
-      icon: deleteIcon,
-      isEnabled: () => model.session !== null,
-      execute: () => confirmAndDelete(model)
-    });
-    model.transcriptChanged.connect(() => commands.notifyCommandChanged(CommandIDs.deleteSession));
+    // "Open in Main Area": another view of the same model, restored with the layout.
+    const mainArea = new MainAreaChat(shell, () => new ChatView(model, link, rendermime, cell, trans));
+    const openInMainArea = () => {
+      mainArea.open();
+      void model.refresh();
+    };
 
-    for (const id of [CommandIDs.newSession, CommandIDs.deleteSession]) {
-      panel.toolbar.addItem(id, new CommandToolbarButton({ commands, id }));
-    }
-    for (const command of [CommandIDs.openChat, CommandIDs.newSession]) {
-      palette?.addItem({ command, category: PALETTE_CATEGORY });
+    addCommands({ app, model, link, api, panel, trans, openInMainArea }, palette);
+    // The sidebar is narrow: "New Session" says what it does, the others show their icon (and name on hover).
+    panel.toolbar.addItem(CommandIDs.newSession, new CommandToolbarButton({ commands, id: CommandIDs.newSession }));
+    panel.toolbar.addItem('spacer', Toolbar.createSpacerItem());
+    for (const id of [CommandIDs.importSessions, CommandIDs.openInMainArea, CommandIDs.deleteSession]) {
+      panel.toolbar.addItem(id, new CommandToolbarButton({ commands, id, label: '', caption: commands.label(id) }));
     }
 
     shell.add(panel, 'right', { rank: 700 });
     restorer?.add(panel, panel.id);
+    void restorer?.restore(mainArea.tracker, { command: CommandIDs.openInMainArea, name: () => 'chat' });
+
+    if (notebooks) {
+      followActiveNotebook(app, notebooks, link, trans);
+    }
   }
 };
 
-/** Deleting cannot be undone, and reaches every notebook and kernel sharing the store: ask first. */
-async function confirmAndDelete(model: ChatModel): Promise<void> {
-  const session = model.session;
-  if (!session) {
-    return;
+/** The chat in the main area: one tab at a time, which "Open in Main Area" brings to the front. */
+class MainAreaChat {
+  constructor(
+    private readonly _shell: JupyterFrontEnd.IShell,
+    private readonly _content: () => ChatView
+  ) {}
+
+  /** Lab's layout restorer reopens the tab through it after a reload. */
+  readonly tracker = new WidgetTracker<MainAreaWidget<ChatView>>({ namespace: 'codex-jupyter-chat' });
+
+  open(): void {
+    if (!this._widget || this._widget.isDisposed) {
+      this._widget = new MainAreaWidget({ content: this._content() });
+      this._widget.id = 'codex-jupyter-chat';
+      this._widget.addClass('codex-MainAreaChat');
+      this._widget.title.icon = chatIcon;
+      this._widget.title.closable = true;
+      void this.tracker.add(this._widget);
+      this._shell.add(this._widget, 'main');
+    }
+    this._shell.activateById(this._widget.id);
   }
-  const result = await showDialog({
-    title: 'Delete session?',
-    // A string body is shown as text: the untrusted title cannot inject markup here.
-    body:
-      `“${sessionLabel(session)}” and its ${messageCount(session.message_count)} ` +
-      'will be deleted for every notebook and kernel using this Jupyter server.',
-    buttons: [Dialog.cancelButton(), Dialog.warnButton({ label: 'Delete' })],
-    defaultButton: 0 // Enter keeps the session
-  });
-  if (result.button.accept) {
-    await model.deleteSession(session.id);
-  }
+
+  private _widget: MainAreaWidget<ChatView> | null = null;
+}
+
+/** Keep the sidebar's link on the notebook Lab calls current, with that notebook's own sessions. */
+function followActiveNotebook(
+  app: JupyterFrontEnd,
+  notebooks: INotebookTracker,
+  link: NotebookLink,
+  trans: TranslationBundle
+): void {
+  const sessions = new WeakMap<NotebookPanel['context'], NotebookSessions>();
+  const sessionsOf = (panel: NotebookPanel): NotebookSessions => {
+    const context = panel.context;
+    let found = sessions.get(context);
+    if (!found) {
+      const model = context.model;
+      const notebook = {
+        get path() {
+          return context.path;
+        },
+        getMetadata: (key: string) => model.getMetadata(key),
+        setMetadata: (key: string, value: unknown) => model.setMetadata(key, value),
+        metadataChanged: model.metadataChanged
+      };
+      found = new NotebookSessions(notebook, trans);
+      sessions.set(context, found);
+      context.disposed.connect(() => found!.dispose());
+    }
+    return found;
+  };
+  const follow = () => {
+    const panel = notebooks.currentWidget;
+    if (!panel) {
+      link.setNotebook(null);
+    } else if (panel.context.isReady) {
+      link.setNotebook(sessionsOf(panel));
+    } else {
+      void panel.context.ready.then(() => {
+        if (notebooks.currentWidget === panel) {
+          follow();
+        }
+      });
+    }
+  };
+  notebooks.currentChanged.connect(follow);
+  void app.restored.then(follow);
 }

@@ -5,6 +5,8 @@ Reusable fixtures for any test that needs JupyterLab in a browser:
 - ``lab_server``: one ``jupyter lab`` for the session, on a free port with a token, a temporary
   root directory, and private Jupyter data/config/runtime directories and workspace file, so the
   tests neither depend on nor touch the user's setup.
+- ``lab_model_server``: the OpenAI-compatible server on loopback (tests/openai_server.py) that answers the
+  questions asked in that JupyterLab (its ``OPENAI_BASE_URL``): queue a reply on it before asking.
 - ``browser`` (one Chromium per test module) and ``page`` (one fresh browser context per test).
 - ``lab``: a :class:`Lab` on that page: write and open a notebook, run a cell, take screenshots
   (saved under ``artifacts/screenshots/``).
@@ -29,6 +31,7 @@ from pathlib import Path
 
 import nbformat
 import pytest
+from openai_server import API_KEY, OpenAIServer
 from playwright.sync_api import Browser, Locator, Page, sync_playwright
 
 REPO = Path(__file__).resolve().parents[2]
@@ -110,7 +113,15 @@ def _answers(server: LabServer, process: subprocess.Popen[bytes]) -> bool:
 
 
 @pytest.fixture(scope="session")
-def lab_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LabServer]:
+def lab_model_server() -> Iterator[OpenAIServer]:
+    """The OpenAI-compatible server (see tests/openai_server.py) that the lab server's responder and its
+    kernels talk to: a test queues the reply it wants before asking."""
+    with OpenAIServer() as server:
+        yield server
+
+
+@pytest.fixture(scope="session")
+def lab_server(tmp_path_factory: pytest.TempPathFactory, lab_model_server: OpenAIServer) -> Iterator[LabServer]:
     home = tmp_path_factory.mktemp("lab")
     dirs = {name: home / name for name in ("root", "data", "config", "runtime")}
     for directory in dirs.values():
@@ -131,6 +142,10 @@ def lab_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LabServer]:
         "JUPYTER_CONFIG_DIR": str(dirs["config"]),
         "JUPYTER_RUNTIME_DIR": str(dirs["runtime"]),
         "CODEX_JUPYTER_WORKSPACE": str(server.workspace_file),
+        # Questions asked in JupyterLab (and in its kernels) are answered by the tests' own model server.
+        "OPENAI_BASE_URL": lab_model_server.url,
+        "OPENAI_API_KEY": API_KEY,
+        "CODEX_JUPYTER_MODEL": lab_model_server.model,
     }
     command = [
         str(Path(sys.executable).with_name("jupyter")),

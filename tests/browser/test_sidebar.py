@@ -1,100 +1,34 @@
 """The "Codex" sidebar in a real JupyterLab, in Chromium: listing, sending, live updates, safety, and its look.
 
 The store is the server's workspace file, shared by every test of the session: each test creates
-the sessions it needs through the REST API, with titles no other test uses.
+the sessions it needs through the REST API, with titles no other test uses (see sidebar_helpers).
 """
 
 from __future__ import annotations
 
-import json
-import urllib.request
-import uuid
-from typing import Any
-
 import pytest
 from playwright.sync_api import Locator, expect
+from sidebar_helpers import (
+    SIDEBAR,
+    WORKSPACE_LIST,
+    api,
+    change_theme,
+    chat_title,
+    create_session,
+    execute,
+    message,
+    on_screen,
+    open_lab,
+    open_session,
+    open_sidebar,
+    session_item,
+    stored_messages,
+    unique,
+)
 
 from codex_jupyter import open_store
 
 pytestmark = pytest.mark.browser
-
-OPEN_CHAT = "codex-jupyter:open-chat"
-SIDEBAR = "#codex-jupyter-sidebar"
-
-
-def unique(title: str) -> str:
-    return f"{title} {uuid.uuid4().hex[:8]}"
-
-
-def api(lab, method: str, path: str, body: dict[str, Any] | None = None) -> Any:
-    """Call the codex REST API with the server's token; the decoded JSON answer (None for 204)."""
-    request = urllib.request.Request(
-        f"{lab.server.base_url}/codex/api/{path}",
-        method=method,
-        data=None if body is None else json.dumps(body).encode(),
-        headers={"Authorization": f"token {lab.server.token}"},
-    )
-    with urllib.request.urlopen(request, timeout=30) as response:
-        raw = response.read()
-    return json.loads(raw) if raw else None
-
-
-def create_session(lab, title: str, *messages: tuple[str, str]) -> str:
-    """Store a session with ``(role, content)`` messages; return its id."""
-    session_id = api(lab, "POST", "sessions", {"title": title})["id"]
-    for role, content in messages:
-        api(lab, "POST", f"sessions/{session_id}/messages", {"role": role, "content": content})
-    return session_id
-
-
-def stored_messages(lab, session_id: str) -> list[tuple[str, str]]:
-    return [(m["role"], m["content"]) for m in api(lab, "GET", f"sessions/{session_id}")["messages"]]
-
-
-def execute(lab, command: str, args: dict[str, Any] | None = None) -> Any:
-    return lab.page.evaluate(
-        "([command, args]) => window.jupyterapp.commands.execute(command, args)", [command, args or {}]
-    )
-
-
-def open_lab(lab) -> None:
-    """Load JupyterLab with only a launcher open (``reset`` drops earlier tests' layout), once it is settled.
-
-    After start-up, Lab may open a launcher when the main area is empty, which takes the focus,
-    at a moment that depends on the file browser's first listing. Opening one first leaves
-    nothing to come later and take the focus from the sidebar.
-    """
-    lab.page.goto(lab.server.url("/lab", "&reset"))
-    lab.page.wait_for_function("() => window.jupyterapp !== undefined")
-    lab.page.evaluate("() => window.jupyterapp.restored")
-    execute(lab, "launcher:create")
-
-
-def open_sidebar(lab) -> Locator:
-    execute(lab, OPEN_CHAT)
-    sidebar = lab.page.locator(SIDEBAR)
-    expect(sidebar).to_be_visible()
-    return sidebar
-
-
-def session_item(sidebar: Locator, title: str) -> Locator:
-    return sidebar.get_by_role("option", name=title)
-
-
-def open_session(sidebar: Locator, title: str) -> Locator:
-    """Click a session in the list; return its transcript once loaded."""
-    session_item(sidebar, title).click()
-    expect(sidebar.locator(".jp-AccordionPanel-title", has_text=title)).to_be_visible()
-    return sidebar.locator(".codex-Transcript")
-
-
-def bottom(locator: Locator) -> float:
-    box = locator.bounding_box()
-    return box["y"] + box["height"]
-
-
-def message(transcript: Locator, text: str) -> Locator:
-    return transcript.locator(".codex-Message", has_text=text)
 
 
 def test_the_sidebar_opens_from_its_command_and_its_tab_and_lists_the_stored_sessions(lab):
@@ -137,11 +71,11 @@ def test_messages_typed_in_the_sidebar_are_stored(lab):
 
     text.click()
     lab.page.keyboard.type("Sent with the button")
-    sidebar.get_by_role("button", name="Send").click()
+    sidebar.get_by_role("button", name="Add", exact=True).click()
     expect(message(transcript, "Sent with the button")).to_be_visible()
     expect(text).to_have_value("")
 
-    sidebar.get_by_label("Send as").select_option("assistant")
+    sidebar.get_by_label("Add as").select_option("assistant")
     text.click()
     lab.page.keyboard.type("Sent with Enter")
     lab.page.keyboard.press("Shift+Enter")
@@ -163,7 +97,7 @@ def test_a_message_sent_with_no_session_open_starts_a_session(lab):
     lab.page.keyboard.type(content)
     lab.page.keyboard.press("Enter")
 
-    expect(sidebar.locator(".jp-AccordionPanel-title", has_text="Untitled session")).to_be_visible()
+    expect(chat_title(sidebar, "Untitled session")).to_be_visible()
     expect(message(sidebar.locator(".codex-Transcript"), content)).to_be_visible()
     newest = api(lab, "GET", "sessions?limit=1")["sessions"][0]
     assert stored_messages(lab, newest["id"]) == [("user", content)]
@@ -244,7 +178,7 @@ def test_new_session_starts_an_untitled_session_and_opens_it(lab):
     sidebar = open_sidebar(lab)
     before = api(lab, "GET", "sessions")["total"]
     execute(lab, "codex-jupyter:new-session")
-    expect(sidebar.locator(".jp-AccordionPanel-title", has_text="Untitled session")).to_be_visible()
+    expect(chat_title(sidebar, "Untitled session")).to_be_visible()
     expect(sidebar.locator(".codex-Transcript")).to_contain_text("No messages yet.")
     assert api(lab, "GET", "sessions")["total"] == before + 1
 
@@ -291,6 +225,11 @@ def test_more_sessions_than_one_page_are_listed_on_request(lab):
     expect(session_item(sidebar, titles[0])).to_have_count(1)
 
 
+def bottom(locator: Locator) -> float:
+    box = locator.bounding_box()
+    return box["y"] + box["height"]
+
+
 def store_sessions(lab, titles: list[str]) -> None:
     """Store sessions straight into the server's workspace file, the first title oldest: fast for many."""
     with open_store(lab.server.workspace_file) as store:
@@ -298,29 +237,14 @@ def store_sessions(lab, titles: list[str]) -> None:
             store.create_session(title)
 
 
-def on_screen(item: Locator, scroller: Locator) -> bool:
-    """Whether a person sees ``item``: its centre is inside ``scroller``'s visible rectangle, and not covered."""
-    return item.evaluate(
-        """(element, scroller) => {
-            const box = element.getBoundingClientRect();
-            const view = scroller.getBoundingClientRect();
-            const x = box.left + box.width / 2;
-            const y = box.top + box.height / 2;
-            const inside = view.left <= x && x <= view.right && view.top <= y && y <= view.bottom;
-            const hit = document.elementFromPoint(x, y);
-            return inside && hit !== null && element.contains(hit);
-        }""",
-        scroller.element_handle(),
-    )
-
-
 def test_the_session_list_says_how_many_sessions_it_shows_of_how_many_exist(lab):
     store_sessions(lab, [unique("counted") for _ in range(101)])
     open_lab(lab)
     sidebar = open_sidebar(lab)
-    expect(sidebar.locator(".codex-SessionList").get_by_role("option")).to_have_count(100)
+    expect(sidebar.locator(WORKSPACE_LIST).get_by_role("option")).to_have_count(100)
     total = api(lab, "GET", "sessions?limit=0")["total"]
-    expect(sidebar.locator(".codex-SessionList-count")).to_have_text(f"Showing 100 of {total:,} sessions")
+    count = sidebar.locator(f"{WORKSPACE_LIST} .codex-SessionList-count")
+    expect(count).to_have_text(f"Showing 100 of {total:,} sessions")
 
 
 def test_the_oldest_of_1200_sessions_can_be_reached_and_opened(lab):
@@ -331,7 +255,7 @@ def test_the_oldest_of_1200_sessions_can_be_reached_and_opened(lab):
     store_sessions(lab, [f"{prefix} {n:04}" for n in range(1, 1200)])
     open_lab(lab)
     sidebar = open_sidebar(lab)
-    listed = sidebar.locator(".codex-SessionList").get_by_role("option")
+    listed = sidebar.locator(WORKSPACE_LIST).get_by_role("option")
     expect(listed).to_have_count(100)
     item = session_item(sidebar, oldest)
     more = sidebar.get_by_role("button", name="Show more sessions")
@@ -342,9 +266,9 @@ def test_the_oldest_of_1200_sessions_can_be_reached_and_opened(lab):
         lab.wait_for(lambda shown=shown: listed.count() > shown, "the next page of sessions")
 
     item.scroll_into_view_if_needed()
-    assert on_screen(item, sidebar.locator(".codex-SessionList"))
+    assert on_screen(item, sidebar.locator(".codex-Sessions-scroller"))
     item.click()
-    expect(sidebar.locator(".jp-AccordionPanel-title", has_text=oldest)).to_be_visible()
+    expect(chat_title(sidebar, oldest)).to_be_visible()
     expect(message(sidebar.locator(".codex-Transcript"), f"{prefix}: the oldest words")).to_be_visible()
 
 
@@ -358,11 +282,11 @@ def test_a_refused_message_shows_one_error_line_and_keeps_the_text(lab):
 
     text = sidebar.locator(".codex-Composer-text")
     text.fill(too_large)
-    sidebar.get_by_role("button", name="Send").click()
+    sidebar.get_by_role("button", name="Add", exact=True).click()
     error = sidebar.locator(".codex-ErrorLine")
-    expect(error).to_have_text("Could not send the message. This message is too large for the server.")
+    expect(error).to_have_text("Could not send the message. It is too large for the server.")
     assert text.input_value() == too_large
-    send = sidebar.get_by_role("button", name="Send")
+    send = sidebar.get_by_role("button", name="Add", exact=True)
     lab.wait_for(  # the sections made room for the error line: the composer is not pushed under it
         lambda: bottom(send) <= error.bounding_box()["y"] + 1, "the composer to sit above the error line"
     )
@@ -391,15 +315,12 @@ def test_a_screenshot_of_the_sidebar_is_saved(lab, theme):
     lab.page.set_viewport_size({"width": 1280, "height": 1000})  # room for the whole conversation
     open_lab(lab)
     try:
-        execute(lab, "apputils:change-theme", {"theme": theme})
-        lab.page.wait_for_function(
-            "light => document.body.dataset.jpThemeLight === light", arg=str(slug == "light").lower()
-        )
+        change_theme(lab, theme)
         sidebar = open_sidebar(lab)
         transcript = open_session(sidebar, title)
         expect(message(transcript, "Thanks, that works!")).to_be_visible()
         lab.page.locator(".codex-Composer-text").blur()  # the screenshot shows the resting state
         path = lab.screenshot(f"sidebar_{slug}", sidebar)
     finally:
-        execute(lab, "apputils:change-theme", {"theme": "JupyterLab Light"})  # the setting is the server's
+        change_theme(lab, "JupyterLab Light")  # the setting is the server's
     assert path.stat().st_size > 0

@@ -151,12 +151,14 @@ class NotebookKernel:
 
 @pytest.fixture
 def start_notebook_kernel(jp_fetch, jp_serverapp) -> Iterator[Callable[[], Awaitable[NotebookKernel]]]:
-    """``await start_notebook_kernel()``: a kernel for ``analysis.ipynb``, started through the server's
-    sessions API as JupyterLab would, with the magics loaded. The server shuts it down after the test."""
+    """``await start_notebook_kernel()``: a kernel for ``analysis.ipynb`` (or the contents path given), started
+    through the server's sessions API as JupyterLab would, with the magics loaded. The server shuts it down after
+    the test."""
     clients: list[AsyncKernelClient] = []
 
-    async def start() -> NotebookKernel:
-        body = {"path": "analysis.ipynb", "name": "analysis.ipynb", "type": "notebook", "kernel": {"name": "python3"}}
+    async def start(path: str = "analysis.ipynb") -> NotebookKernel:
+        name = path.rsplit("/", 1)[-1]  # JupyterLab names a notebook's session after its file
+        body = {"path": path, "name": name, "type": "notebook", "kernel": {"name": "python3"}}
         response = await jp_fetch("api", "sessions", method="POST", body=json.dumps(body))
         kernel_id = json.loads(response.body)["kernel"]["id"]
         client = jp_serverapp.kernel_manager.get_kernel(kernel_id).client()

@@ -6,6 +6,8 @@ import json
 import logging
 import threading
 
+import pytest
+
 from codex_jupyter import open_store
 from codex_jupyter.server.events import SCHEMA_ID
 
@@ -119,3 +121,47 @@ async def test_a_message_said_in_a_notebook_kernel_is_found_by_search_through_re
     message_id = await notebook_kernel.run("print(store.get_current_session().messages[-1].id)")
     hits = (await api("GET", "search", params={"q": "groupby nan"})).data["hits"]
     assert [(hit["message_id"], hit["highlights"]) for hit in hits] == [(message_id, [[12, 19], [25, 28]])]
+
+
+# -- a notebook named by its contents path ---------------------------------------------------------
+
+
+async def test_current_by_contents_path_is_the_current_session_of_that_notebooks_kernel(
+    start_notebook_kernel, api, jp_root_dir
+):
+    (jp_root_dir / "reports").mkdir()
+    notebook_kernel = await start_notebook_kernel("reports/analysis.ipynb")
+    session_id = await notebook_kernel.run("print(store.create_session('made in the kernel').id)")
+    scope = await notebook_kernel.run("print(store.scope)")
+    reply = await api("GET", "current", params={"path": "reports/analysis.ipynb"})
+    assert (reply.data["scope"], reply.data["session"]["id"]) == (scope, session_id)
+
+
+async def test_putting_current_by_contents_path_is_what_the_notebooks_kernel_writes_to_next(
+    start_notebook_kernel, api, jp_root_dir
+):
+    (jp_root_dir / "reports").mkdir()
+    notebook_kernel = await start_notebook_kernel("reports/analysis.ipynb")
+    await notebook_kernel.run("%codex_new")
+    chosen = (await api("POST", "sessions", {"title": "chosen in JupyterLab"})).data["id"]
+    reply = await api("PUT", "current", {"path": "reports/analysis.ipynb", "session_id": chosen})
+    scope = await notebook_kernel.run("print(store.scope)")
+    assert (reply.data["scope"], reply.data["session"]["id"]) == (scope, chosen)
+    await notebook_kernel.run("%%codex_say\nTo the session chosen in JupyterLab")
+    session = await api("GET", f"sessions/{chosen}")
+    assert [m["content"] for m in session.data["messages"]] == ["To the session chosen in JupyterLab"]
+
+
+@pytest.mark.parametrize(
+    ("method", "params", "body"),
+    [
+        ("GET", {"scope": "/work/a.ipynb", "path": "a.ipynb"}, None),
+        ("GET", {}, None),
+        ("PUT", None, {"scope": "/work/a.ipynb", "path": "a.ipynb", "session_id": None}),
+        ("PUT", None, {"session_id": None}),
+    ],
+)
+async def test_a_notebook_is_named_by_exactly_one_of_scope_and_path(api, method, params, body):
+    reply = await api(method, "current", body, params=params)
+    assert reply.status == 400
+    assert "exactly one of" in reply.data["message"]

@@ -10,20 +10,38 @@
 
 import { ServerConnection } from '@jupyterlab/services';
 import type { Event } from '@jupyterlab/services';
+import { nullTranslator } from '@jupyterlab/translation';
 import { Signal, Stream } from '@lumino/signaling';
 
 import {
   ApiError,
+  ExportFormat,
   ICodexApi,
+  IContextCell,
+  ICurrent,
+  IExportedFile,
+  IImportReport,
   IMessage,
   IMessagePage,
+  IReplyRun,
+  ISearchHit,
   ISessionPage,
   ISessionSummary,
   IStoreChange,
   MAX_PAGE,
+  MessageStatus,
   Role,
   STORE_CHANGED_SCHEMA
 } from '../api';
+import { INotebookDocument } from '../notebooksessions';
+
+/** The sidebar's strings, untranslated. */
+export const trans = nullTranslator.load('codex_jupyter');
+
+/** The scope the fake server gives the notebook at contents path `path`. */
+export function scopeOf(path: string): string {
+  return `/root/${path}`;
+}
 
 type Method = keyof ICodexApi;
 
@@ -70,6 +88,31 @@ export class FakeApi implements ICodexApi {
   /** Delete a session, as another client would. */
   removeSession(id: string): void {
     this._sessions.delete(id);
+  }
+
+  /** Change a stored message, as a reply streaming in (or another client) would. */
+  updateMessage(id: string, messageId: string, content: string, status: MessageStatus = 'streaming'): void {
+    const stored = this._stored(id);
+    stored.messages = stored.messages.map(message => {
+      if (message.id !== messageId) {
+        return message;
+      }
+      const updated: IMessage = { ...message, content, status };
+      if (status === 'complete') {
+        delete updated.status; // a complete message has no status field
+      }
+      return updated;
+    });
+  }
+
+  /** Make a session current in the notebook at `path`, as its kernel would. */
+  makeCurrent(path: string, id: string | null): void {
+    this._current.set(path, id);
+  }
+
+  /** The stored messages of a session. */
+  messagesOf(id: string): IMessage[] {
+    return this._stored(id).messages;
   }
 
   /** Titles in the server's order (most recently updated first). */
@@ -122,6 +165,100 @@ export class FakeApi implements ICodexApi {
     return this._answer('addMessage', [id, role, content], () => this._append(this._stored(id), role, content));
   }
 
+  getMessage(id: string, messageId: string): Promise<IMessage> {
+    return this._answer('getMessage', [id, messageId], () => {
+      const found = this._stored(id).messages.find(message => message.id === messageId);
+      if (!found) {
+        throw new ApiError('This session no longer exists.', 404);
+      }
+      return found;
+    });
+  }
+
+  renameSession(id: string, title: string): Promise<ISessionSummary> {
+    return this._answer('renameSession', [id, title], () => {
+      const stored = this._stored(id);
+      stored.summary = { ...stored.summary, title, updated_at: this._tick() };
+      return stored.summary;
+    });
+  }
+
+  /** Messages containing `query`, in the order stored. */
+  search(query: string, limit: number): Promise<ISearchHit[]> {
+    return this._answer('search', [query, limit], () =>
+      Array.from(this._sessions.values())
+        .flatMap(({ summary, messages }) =>
+          messages
+            .filter(message => message.content.includes(query))
+            .map(message => ({
+              session_id: summary.id,
+              session_title: summary.title,
+              message_id: message.id,
+              role: message.role,
+              timestamp: message.timestamp,
+              snippet: message.content,
+              highlights: [] as [number, number][]
+            }))
+        )
+        .slice(0, limit)
+    );
+  }
+
+  getCurrent(path: string): Promise<ICurrent> {
+    return this._answer('getCurrent', [path], () => this._currentOf(path));
+  }
+
+  setCurrent(path: string, sessionId: string | null): Promise<ICurrent> {
+    return this._answer('setCurrent', [path, sessionId], () => {
+      if (sessionId !== null) {
+        this._stored(sessionId);
+      }
+      this._current.set(path, sessionId);
+      return this._currentOf(path);
+    });
+  }
+
+  /** Store the question and begin the reply, empty and streaming: the test makes it grow. */
+  ask(id: string, content: string, context: IContextCell[]): Promise<IReplyRun> {
+    return this._answer('ask', [id, content, JSON.stringify(context)], () => {
+      const stored = this._stored(id);
+      const question = this._append(stored, 'user', content);
+      const reply = this._append(stored, 'assistant', '');
+      this.updateMessage(id, reply.id, '', 'streaming');
+      const run = { run_id: `run-${++this._ids}`, session_id: id, message_id: reply.id, question_id: question.id };
+      return { ...run, status: 'streaming' as const };
+    });
+  }
+
+  stopReply(id: string, runId: string): Promise<IReplyRun> {
+    return this._answer('stopReply', [id, runId], () => {
+      const reply = this._stored(id).messages.find(message => message.status === 'streaming');
+      if (!reply) {
+        throw new ApiError('This session no longer exists.', 404);
+      }
+      this.updateMessage(id, reply.id, reply.content, 'cancelled');
+      return { run_id: runId, session_id: id, message_id: reply.id, question_id: '', status: 'cancelled' as const };
+    });
+  }
+
+  exportSession(id: string, format: ExportFormat): Promise<IExportedFile> {
+    return this._answer('exportSession', [id, format], () => {
+      const stored = this._stored(id);
+      return { name: `${stored.summary.title}.${format}`, content: new Blob([JSON.stringify(stored)]) };
+    });
+  }
+
+  importFile(name: string, content: string): Promise<IImportReport> {
+    return this._answer('importFile', [name], () => {
+      const id = this.addSession(name);
+      return {
+        format: 'json',
+        sessions: [{ id, original_id: id, title: name, message_count: 0 }],
+        skipped_messages: 0
+      };
+    });
+  }
+
   /** Record a request, let a hold or failure act on it, then answer it from the store as it is by then. */
   private async _answer<T>(method: Method, args: unknown[], answer: () => T): Promise<T> {
     const request = [method, ...args].join(' ');
@@ -160,6 +297,11 @@ export class FakeApi implements ICodexApi {
     return message;
   }
 
+  private _currentOf(path: string): ICurrent {
+    const id = this._current.get(path) ?? null;
+    return { scope: scopeOf(path), session: id && this._sessions.has(id) ? this._stored(id).summary : null };
+  }
+
   private _ordered(): ISessionSummary[] {
     const summaries = Array.from(this._sessions.values(), stored => stored.summary);
     return summaries.sort((a, b) => b.updated_at.localeCompare(a.updated_at));
@@ -175,6 +317,7 @@ export class FakeApi implements ICodexApi {
   private _now = Date.UTC(2026, 0, 1);
   private _concurrent = 0;
   private readonly _sessions = new Map<string, IStoredSession>();
+  private readonly _current = new Map<string, string | null>();
   private readonly _failures = new Map<Method, Error>();
   private readonly _holds = new Map<Method, Promise<void>>();
 }
@@ -197,8 +340,12 @@ export class FakeEvents implements Event.IManager {
   }
 
   /** Announce a store change as the server does after each one: ids only. */
-  announce(kind: IStoreChange['kind'], sessionId: string | null = null): void {
-    const change = { kind, session_id: sessionId, message_id: null, scope: null, external: true };
+  announce(
+    kind: IStoreChange['kind'],
+    sessionId: string | null = null,
+    { messageId = null, scope = null }: { messageId?: string | null; scope?: string | null } = {}
+  ): void {
+    const change = { kind, session_id: sessionId, message_id: messageId, scope, external: true };
     void this.emit({ schema_id: STORE_CHANGED_SCHEMA, version: '1', data: change });
   }
 
@@ -209,6 +356,28 @@ export class FakeEvents implements Event.IManager {
 
   private _isDisposed = false;
   private readonly _stream = new Stream<Event.IManager, Event.Emission>(this);
+}
+
+/** A notebook's model as the sidebar sees it: its metadata, changed by the test (as the kernel's bridge would) or the sidebar. */
+export class FakeNotebook implements INotebookDocument {
+  constructor(public path = 'analysis.ipynb') {}
+
+  get metadataChanged(): Signal<this, { key: string }> {
+    return this._metadataChanged;
+  }
+
+  getMetadata(key: string): unknown {
+    const value = this._metadata.get(key);
+    return value === undefined ? undefined : JSON.parse(JSON.stringify(value)); // a copy, as Lab's model gives
+  }
+
+  setMetadata(key: string, value: unknown): void {
+    this._metadata.set(key, JSON.parse(JSON.stringify(value)));
+    this._metadataChanged.emit({ key });
+  }
+
+  private readonly _metadata = new Map<string, unknown>();
+  private readonly _metadataChanged = new Signal<this, { key: string }>(this);
 }
 
 /**

@@ -1,6 +1,7 @@
 import { ApiError } from '../api';
 import { ChatModel, TranscriptChange } from '../model';
-import { FakeApi, FakeEvents, settled } from './fakes';
+import { NotebookSessions } from '../notebooksessions';
+import { FakeApi, FakeEvents, FakeNotebook, settled, trans } from './fakes';
 
 let api: FakeApi;
 let events: FakeEvents;
@@ -9,7 +10,7 @@ let model: ChatModel;
 beforeEach(() => {
   api = new FakeApi();
   events = new FakeEvents();
-  model = new ChatModel(api, events);
+  model = new ChatModel(api, events, trans);
 });
 
 afterEach(() => {
@@ -31,6 +32,14 @@ function numbered(first: number, last: number): string[] {
 async function opened(id: string): Promise<void> {
   model.open(id);
   await settled();
+}
+
+/** A session of `count` messages, opened by a model that follows changes; its id. */
+async function following(title: string, count: number): Promise<string> {
+  const id = api.addSession(title, count);
+  await model.refresh();
+  await opened(id);
+  return id;
 }
 
 /** Record the transcript changes the model announces from now on. */
@@ -355,7 +364,7 @@ describe('acting on sessions', () => {
     const id = api.addSession('doomed');
     await model.refresh();
     await opened(id);
-    await model.deleteSession(id);
+    await model.deleteSession('workspace', id);
     await settled();
     expect([model.openId, model.sessions]).toEqual([null, []]);
   });
@@ -402,5 +411,256 @@ describe('errors', () => {
     expect(model.error).toBe('Could not list the sessions. Cannot reach the Jupyter server. Is it still running?');
     model.dismissError();
     expect(model.error).toBeNull();
+  });
+});
+
+describe('a reply streaming in', () => {
+  /** A session whose last message is a reply streaming in: its id, and the reply's. */
+  async function streaming(): Promise<{ id: string; reply: string }> {
+    const id = await following('asking', 1);
+    await model.ask('Why?', []);
+    await settled();
+    return { id, reply: api.messagesOf(id)[2].id };
+  }
+
+  function grow(id: string, reply: string, content: string, status: 'streaming' | 'complete' = 'streaming'): void {
+    api.updateMessage(id, reply, content, status);
+    events.announce('message_updated', id, { messageId: reply });
+  }
+
+  it('shows the reply as it grows, reading the message only', async () => {
+    const { id, reply } = await streaming();
+    const changes = transcriptChanges();
+    api.requests.length = 0;
+    grow(id, reply, 'Pass ');
+    await settled();
+    grow(id, reply, 'Pass dropna=False');
+    await settled();
+    expect(api.requests).toEqual([`getMessage ${id} ${reply}`, `getMessage ${id} ${reply}`]);
+    expect(changes.map(change => change.type === 'update' && change.message.content)).toEqual([
+      'Pass ',
+      'Pass dropna=False'
+    ]);
+  });
+
+  it('reads the message once for a burst of updates, and never the session list', async () => {
+    const { id, reply } = await streaming();
+    const release = api.hold('getMessage');
+    grow(id, reply, 'P');
+    await settled();
+    api.requests.length = 0;
+    for (let n = 2; n <= 10; n++) {
+      grow(id, reply, 'P'.repeat(n));
+    }
+    release();
+    await settled();
+    expect(api.requests).toEqual([`getMessage ${id} ${reply}`]);
+    expect(model.messages[2].content).toBe('P'.repeat(10));
+  });
+
+  it('applies an update announced while the page bringing the reply was on its way', async () => {
+    const id = await following('asking', 1);
+    const release = api.hold('getSession');
+    api.addMessages(id, 1);
+    events.announce('message_added', id);
+    await settled();
+    const reply = api.messagesOf(id)[1].id;
+    grow(id, reply, 'written after the page was read');
+    await settled(); // the update is announced before the page that brings the reply arrives
+    api.onAnswer = () => {
+      api.onAnswer = null; // the page was read before the update: it has the reply as it was
+      api.updateMessage(id, reply, 'message 1');
+      queueMicrotask(() => api.updateMessage(id, reply, 'written after the page was read'));
+    };
+    release();
+    await settled();
+    expect(model.messages[1].content).toBe('written after the page was read');
+  });
+
+  it('has a run to stop while the reply streams, and none once it is seen complete', async () => {
+    const { id, reply } = await streaming();
+    expect(model.run?.message_id).toBe(reply);
+    grow(id, reply, 'Pass dropna=False.', 'complete');
+    await settled();
+    expect(model.run).toBeNull();
+  });
+
+  it('stops the reply, which is kept as it came', async () => {
+    const { id, reply } = await streaming();
+    grow(id, reply, 'Pass');
+    await settled();
+    await model.stop();
+    events.announce('message_updated', id, { messageId: reply });
+    await settled();
+    expect(api.requests.filter(request => request.startsWith('stopReply'))).toHaveLength(1);
+    expect(model.run).toBeNull();
+    expect(model.messages[2]).toEqual(expect.objectContaining({ content: 'Pass', status: 'cancelled' }));
+  });
+
+  it('sends the cells given as context with the question', async () => {
+    const id = api.addSession('asking');
+    await opened(id);
+    await model.ask('Why?', [{ source: 'df.groupby("k").sum()', output: '3', label: 'In [2]' }]);
+    expect(api.requests).toContain(
+      `ask ${id} Why? [{"source":"df.groupby(\\"k\\").sum()","output":"3","label":"In [2]"}]`
+    );
+  });
+
+  it('starts a session to ask in when none is open', async () => {
+    await model.refresh();
+    expect(await model.ask('Why?', [])).toBe(true);
+    await settled();
+    expect(model.openId).not.toBeNull();
+    expect(contents()).toEqual(['Why?', '']);
+  });
+});
+
+describe('windows of a long session', () => {
+  it('opens a session around a message far back, bringing it into view', async () => {
+    const id = api.addSession('long', 5000);
+    const target = api.messagesOf(id)[1234].id;
+    const changes = transcriptChanges();
+    await model.openAt('workspace', id, target);
+    await settled();
+    expect(model.messages.findIndex(message => message.id === target)).toBe(20);
+    expect(changes[changes.length - 1]).toEqual({ type: 'reset', focus: target });
+    expect([model.hasEarlierMessages, model.hasLaterMessages]).toEqual([true, true]);
+  });
+
+  it('reads backwards in pages of at most 1,000 to find the message', async () => {
+    const id = api.addSession('long', 5000);
+    api.requests.length = 0;
+    await model.openAt('workspace', id, api.messagesOf(id)[10].id);
+    const reads = api.requests.filter(request => request.startsWith('getSession')).slice(0, 5);
+    expect(reads).toEqual([
+      `getSession ${id} -1000 1000`,
+      `getSession ${id} 3000 1000`,
+      `getSession ${id} 2000 1000`,
+      `getSession ${id} 1000 1000`,
+      `getSession ${id} 0 1000`
+    ]);
+  });
+
+  it('says so when the message is no longer there, and opens the session', async () => {
+    const id = api.addSession('short', 3);
+    await model.openAt('workspace', id, 'gone');
+    await settled();
+    expect([model.openId, model.error]).toEqual([id, 'That message is no longer in the session.']);
+  });
+
+  it('jumps to the first message, and loads later pages on request until it follows the end again', async () => {
+    const id = await following('long', 150);
+    model.showFirst();
+    await settled();
+    expect(contents()).toEqual(numbered(0, 99));
+    expect(model.hasLaterMessages).toBe(true);
+    await model.showLater();
+    expect(contents()).toEqual(numbered(0, 149));
+    api.addMessages(id, 1);
+    events.announce('message_added', id);
+    await settled();
+    expect(contents()).toEqual(numbered(0, 150));
+  });
+
+  it('does not load new messages into a window away from the end, but counts them', async () => {
+    const id = await following('long', 150);
+    model.showFirst();
+    await settled();
+    api.addMessages(id, 1);
+    events.announce('message_added', id);
+    await settled();
+    expect([model.messages.length, model.session?.message_count]).toEqual([100, 151]);
+  });
+
+  it('goes back to the latest messages', async () => {
+    const id = api.addSession('long', 150);
+    await opened(id);
+    model.showFirst();
+    await settled();
+    model.showLatest();
+    await settled();
+    expect(contents()).toEqual(numbered(50, 149));
+    expect(model.hasLaterMessages).toBe(false);
+  });
+});
+
+describe('renaming', () => {
+  it('renames the open session and tells its views', async () => {
+    const id = api.addSession('before');
+    await model.refresh();
+    await opened(id);
+    const changes = transcriptChanges();
+    expect(await model.renameSession('workspace', id, 'after')).toBe(true);
+    await settled();
+    expect(model.session?.title).toBe('after');
+    expect(model.sessions[0].title).toBe('after');
+    expect(changes).toContainEqual({ type: 'summary' });
+  });
+
+  it('follows a rename made elsewhere', async () => {
+    const id = api.addSession('before');
+    await model.refresh();
+    await opened(id);
+    await api.renameSession(id, 'renamed by a kernel');
+    events.announce('session_renamed', id);
+    await settled();
+    expect([model.session?.title, model.sessions[0].title]).toEqual(['renamed by a kernel', 'renamed by a kernel']);
+  });
+});
+
+describe('a notebook’s own sessions', () => {
+  const SESSION = '6f1c1d2e-0000-4000-8000-000000000001';
+  const TIME = '2026-11-25T10:00:00+00:00';
+  let notebook: FakeNotebook;
+  let sessions: NotebookSessions;
+
+  beforeEach(async () => {
+    notebook = new FakeNotebook();
+    notebook.setMetadata('codex', {
+      version: 1,
+      current: null,
+      sessions: [{ id: SESSION, title: 'kept in the notebook', created_at: TIME, updated_at: TIME, messages: [] }]
+    });
+    sessions = new NotebookSessions(notebook, trans);
+    model.setNotebook(sessions);
+    await model.refresh();
+  });
+
+  afterEach(() => sessions.dispose());
+
+  it('writes a message sent to one into the notebook, and shows it', async () => {
+    model.open(SESSION, 'notebook');
+    await settled();
+    expect(await model.send('user', 'into the notebook')).toBe(true);
+    await settled();
+    expect(contents()).toEqual(['into the notebook']);
+    const stored = notebook.getMetadata('codex') as { sessions: { messages: { content: string }[] }[] };
+    expect(stored.sessions[0].messages.map(message => message.content)).toEqual(['into the notebook']);
+    expect(api.requests.filter(request => request.startsWith('addMessage'))).toEqual([]);
+  });
+
+  it('shows a message a kernel wrote into the notebook', async () => {
+    model.open(SESSION, 'notebook');
+    await settled();
+    const stored = notebook.getMetadata('codex') as { sessions: { messages: unknown[] }[] };
+    stored.sessions[0].messages.push({ id: 'k1', role: 'assistant', content: 'from the kernel', timestamp: TIME });
+    notebook.setMetadata('codex', stored);
+    await settled();
+    expect(contents()).toEqual(['from the kernel']);
+  });
+
+  it('closes a notebook session when another notebook becomes active', async () => {
+    model.open(SESSION, 'notebook');
+    await settled();
+    model.setNotebook(null);
+    expect(model.openId).toBeNull();
+  });
+
+  it('does not ask in a notebook’s session: replies are stored in the workspace', async () => {
+    model.open(SESSION, 'notebook');
+    await settled();
+    expect(model.canAsk).toBe(false);
+    expect(await model.ask('Why?', [])).toBe(false);
+    expect(api.requests.filter(request => request.startsWith('ask'))).toEqual([]);
   });
 });

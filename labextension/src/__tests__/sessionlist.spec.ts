@@ -1,24 +1,28 @@
 import { Widget } from '@lumino/widgets';
 
 import { ChatModel } from '../model';
+import { NotebookLink } from '../notebooklink';
 import { SessionList } from '../sessionlist';
-import { FakeApi, FakeEvents, settled } from './fakes';
+import { FakeApi, FakeEvents, settled, trans } from './fakes';
 
 let api: FakeApi;
 let events: FakeEvents;
 let model: ChatModel;
+let link: NotebookLink;
 let list: SessionList;
 
 beforeEach(() => {
   api = new FakeApi();
   events = new FakeEvents();
-  model = new ChatModel(api, events);
-  list = new SessionList(model);
+  model = new ChatModel(api, events, trans);
+  link = new NotebookLink(model, api, events, trans);
+  list = new SessionList(model, link, 'workspace', trans);
   Widget.attach(list, document.body);
 });
 
 afterEach(() => {
   list.dispose();
+  link.dispose();
   model.dispose();
   events.dispose();
 });
