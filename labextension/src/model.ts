@@ -303,6 +303,7 @@ export class ChatModel implements IDisposable {
   async showEarlier(): Promise<void> {
     const id = this._openId;
     const place = this._openPlace;
+    const shown = this._shown;
     const start = this._start;
     if (!id || start === 0) {
       return;
@@ -310,7 +311,7 @@ export class ChatModel implements IDisposable {
     await this._act(this._trans.__('Could not load earlier messages.'), async () => {
       const offset = Math.max(start - PAGE, 0);
       const page = await this._storeOf(place).getSession(id, offset, start - offset);
-      if (this.isOpen(place, id) && this._start === start) {
+      if (this._shown === shown && this._start === start) {
         this._messages = [...page.messages, ...this._messages];
         this._start = offset;
         this._transcriptChanged.emit({ type: 'prepend', messages: page.messages });
@@ -322,13 +323,14 @@ export class ChatModel implements IDisposable {
   async showLater(): Promise<void> {
     const id = this._openId;
     const place = this._openPlace;
+    const shown = this._shown;
     const end = this._end;
     if (!id || !this.hasLaterMessages) {
       return;
     }
     await this._act(this._trans.__('Could not load later messages.'), async () => {
       const page = await this._storeOf(place).getSession(id, end, PAGE);
-      if (this.isOpen(place, id) && this._end === end) {
+      if (this._shown === shown && this._end === end) {
         this._session = summary(page);
         this._atEnd = end + page.messages.length >= page.message_count;
         this._messages = [...this._messages, ...page.messages];
@@ -428,6 +430,7 @@ export class ChatModel implements IDisposable {
     if (!window && (id === null ? this._openId === null : this.isOpen(place, id))) {
       return;
     }
+    this._shown++;
     this._openId = id;
     this._openPlace = place;
     this._session = null;
@@ -542,6 +545,7 @@ export class ChatModel implements IDisposable {
   private async _syncTranscript(): Promise<void> {
     const id = this._openId;
     const place = this._openPlace;
+    const shown = this._shown;
     if (!id) {
       return;
     }
@@ -556,8 +560,8 @@ export class ChatModel implements IDisposable {
         } else {
           page = await store.getSession(id, this._end, this._atEnd ? PAGE : 0);
         }
-        if (!this.isOpen(place, id)) {
-          return; // another session opened meanwhile, and asked for its own run
+        if (this._shown !== shown) {
+          return; // another session or window opened meanwhile, and asked for its own run
         }
         this._session = summary(page);
         if (!loaded) {
@@ -583,7 +587,7 @@ export class ChatModel implements IDisposable {
         }
       } while (this._atEnd && page.messages.length > 0 && this._end < page.message_count);
     } catch (error) {
-      if (!this.isOpen(place, id)) {
+      if (this._shown !== shown) {
         return;
       }
       if (error instanceof ApiError && error.status === 404) {
@@ -601,6 +605,7 @@ export class ChatModel implements IDisposable {
   private async _syncUpdates(): Promise<void> {
     const id = this._openId;
     const place = this._openPlace;
+    const shown = this._shown;
     if (!id) {
       return;
     }
@@ -612,7 +617,7 @@ export class ChatModel implements IDisposable {
     try {
       for (const messageId of due) {
         const message = await this._storeOf(place).getMessage(id, messageId);
-        if (!this.isOpen(place, id)) {
+        if (this._shown !== shown) {
           return;
         }
         const index = this._messages.findIndex(known => known.id === messageId);
@@ -623,7 +628,7 @@ export class ChatModel implements IDisposable {
         this._noteReplies([message]);
       }
     } catch (error) {
-      if (this.isOpen(place, id) && !(error instanceof ApiError && error.status === 404)) {
+      if (this._shown === shown && !(error instanceof ApiError && error.status === 404)) {
         this._fail(this._trans.__('Could not load the session.'), error);
       }
     }
@@ -682,6 +687,11 @@ export class ChatModel implements IDisposable {
   private _wantedSessions = PAGE;
   private _listStale = true;
   private _notebook: NotebookSessions | null = null;
+  /**
+   * Counts the windows shown (every `_show`): a read begun for one window is dropped when it
+   * answers after another was shown, even of the same session, since it would mix the two.
+   */
+  private _shown = 0;
   private _openId: string | null = null;
   private _openPlace: Place = 'workspace';
   private _session: ISessionSummary | null = null;

@@ -541,6 +541,19 @@ describe('windows of a long session', () => {
     ]);
   });
 
+  it('opens a session around a message while a catch-up of the same session is on its way', async () => {
+    const id = await following('long', 150);
+    const release = api.hold('getSession');
+    api.addMessages(id, 1);
+    events.announce('message_added', id); // the catch-up's read is held
+    await settled();
+    const target = api.messagesOf(id)[10].id;
+    await model.openAt('workspace', id, target);
+    release();
+    await settled();
+    expect([model.session?.message_count, contents()]).toEqual([151, numbered(0, 99)]);
+  });
+
   it('says so when the message is no longer there, and opens the session', async () => {
     const id = api.addSession('short', 3);
     await model.openAt('workspace', id, 'gone');
