@@ -34,7 +34,7 @@ from pathlib import Path
 from filelock import FileLock
 
 from ..errors import StorageError, StorageFullError, StoreDamagedError, StoreLocationError
-from ..events import ChangeKind, Disposable, StoreChange
+from ..events import Disposable, StoreChange
 from ..files import FILE_MODE, create_private_file, make_private_folders, storage_error
 from ..locations import is_own_location
 from ..models import ChatMessage
@@ -158,7 +158,7 @@ class SQLiteBackend:
         self._last_revision = self._conn.execute(
             "SELECT coalesce(max(revision), 0) FROM messages WHERE revision > 0"
         ).fetchone()[0]
-        self._streamed_by_others: dict[str, tuple[str, str | None, str | None]] = {}
+        self._others_replies = writers.OthersReplies()
         self._mark_stopped_replies()
 
     @property
@@ -456,7 +456,7 @@ class SQLiteBackend:
         with self._access():
             if self._read_data_version() != self._data_version:
                 self._take_external_changes()
-            if self._streamed_by_others:
+            if self._others_replies:
                 self._take_stopped_replies()
             changes, self._external = self._external, []
         return changes
@@ -504,34 +504,19 @@ class SQLiteBackend:
             message = _message(tuple(columns))
             latest[message.id] = (session_id, message)
             self._last_revision = revision
-        mine = writers.this_writer()
-        self._streamed_by_others = {
-            message_id: (session_id, writer, heartbeat_at)
-            for message_id, session_id, writer, heartbeat_at in self._conn.execute(
-                "SELECT id, session_id, writer, heartbeat_at FROM messages WHERE status = 'streaming'"
+        self._others_replies.see(
+            (message_id, writer, _optional_time(heartbeat_at))
+            for message_id, writer, heartbeat_at in self._conn.execute(
+                "SELECT id, writer, heartbeat_at FROM messages WHERE status = 'streaming'"
             )
-            if writer != mine
-        }
+        )
         return list(latest.values())
 
     def _take_stopped_replies(self) -> None:
         """Announce the replies of other processes that stopped streaming without finishing (their process died):
         nothing in the file changes when that happens, so it is looked for. They are recorded as incomplete."""
-        now = _now()
-        stopped = {
-            message_id
-            for message_id, (_, writer, heartbeat_at) in self._streamed_by_others.items()
-            if writers.has_stopped(writer, _optional_time(heartbeat_at), now)
-        }
-        if not stopped:
-            return
-        for message_id in stopped:
-            del self._streamed_by_others[message_id]
-        announced = {change.message.id for change in self._external if change.message is not None}
-        for session_id, message_id in self._mark_stopped_replies():
-            message = self.get_message(session_id, message_id)
-            if message is not None and message_id not in announced:
-                self._external.append(StoreChange(ChangeKind.MESSAGE_UPDATED, session_id, message, external=True))
+        if self._others_replies.any_stopped(_now()):
+            self._external += writers.incomplete_changes(self._mark_stopped_replies(), self.get_message, self._external)
 
     def _mark_stopped_replies(self) -> list[tuple[str, str]]:
         """Record as ``incomplete`` the replies whose writer died mid-stream, so the file itself says so;
@@ -552,14 +537,7 @@ class SQLiteBackend:
                 )
             self._after_commit.append(self._note_own_revision)
         marked = [(session_id, message_id) for _, session_id, message_id, *_ in stopped]
-        for _, message_id in marked:
-            self._streamed_by_others.pop(message_id, None)
-        self._logger.warning(
-            "%d chat repl%s in %s stopped mid-stream (the process writing it ended); kept as incomplete",
-            len(marked),
-            "y" if len(marked) == 1 else "ies",
-            self._path,
-        )
+        self._others_replies.recorded_incomplete(marked, self._logger, str(self._path))
         return marked
 
     def _note_own_revision(self) -> None:

@@ -15,10 +15,15 @@ lock) reads as stopped meanwhile; its next write marks the reply ``streaming`` a
 
 from __future__ import annotations
 
+import logging
 import os
 import socket
+from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
 from pathlib import Path
+
+from ..events import ChangeKind, StoreChange
+from ..models import ChatMessage
 
 #: How often a writer renews the heartbeat of the replies it streams.
 HEARTBEAT_INTERVAL = timedelta(seconds=2)
@@ -51,3 +56,62 @@ def _running(pid: int) -> bool:
     except (OSError, IndexError):
         return True
     return state not in ("Z", "X")
+
+
+class OthersReplies:
+    """The replies other processes were streaming at the last look into a shared store.
+
+    They are watched because nothing in the store changes when their writer dies: a backend
+    asks :meth:`any_stopped` at each poll, then records the stopped ones as ``incomplete``.
+    """
+
+    def __init__(self) -> None:
+        self._writers: dict[str, tuple[str | None, datetime | None]] = {}
+
+    def __bool__(self) -> bool:
+        return bool(self._writers)
+
+    def see(self, streaming: Iterable[tuple[str, str | None, datetime | None]]) -> None:
+        """Watch what streams now: ``(message id, writer, heartbeat)`` rows; this process's own are left out."""
+        mine = this_writer()
+        self._writers = {
+            message_id: (writer, heartbeat_at) for message_id, writer, heartbeat_at in streaming if writer != mine
+        }
+
+    def any_stopped(self, now: datetime) -> bool:
+        """Whether a writer watched has stopped; its replies are no longer watched (they are the caller's to mark)."""
+        stopped = [
+            message_id
+            for message_id, (writer, heartbeat_at) in self._writers.items()
+            if has_stopped(writer, heartbeat_at, now)
+        ]
+        for message_id in stopped:
+            del self._writers[message_id]
+        return bool(stopped)
+
+    def recorded_incomplete(self, marked: list[tuple[str, str]], logger: logging.Logger, location: str) -> None:
+        """The replies ``marked`` (session and message ids) were just recorded incomplete: stop watching, and say so."""
+        for _, message_id in marked:
+            self._writers.pop(message_id, None)
+        logger.warning(
+            "%d chat repl%s in %s stopped mid-stream (the process writing it ended); kept as incomplete",
+            len(marked),
+            "y" if len(marked) == 1 else "ies",
+            location,
+        )
+
+
+def incomplete_changes(
+    marked: list[tuple[str, str]],
+    get_message: Callable[[str, str], ChatMessage | None],
+    announced: list[StoreChange],
+) -> list[StoreChange]:
+    """The changes that tell of the replies ``marked`` incomplete (session and message ids), as another process's
+    updates: one per message, none for a message ``announced`` already holds a change of."""
+    told = {change.message.id for change in announced if change.message is not None}
+    changes = []
+    for session_id, message_id in marked:
+        message = get_message(session_id, message_id)
+        if message is not None and message_id not in told:
+            changes.append(StoreChange(ChangeKind.MESSAGE_UPDATED, session_id, message, external=True))
+    return changes

@@ -39,7 +39,7 @@ from typing import Any, TypeVar
 import psycopg
 
 from ...errors import SessionNotFoundError
-from ...events import ChangeKind, Disposable, StoreChange
+from ...events import Disposable, StoreChange
 from ...models import ChatMessage
 from ...search import SearchHit, SearchTerm
 from .. import writers
@@ -165,8 +165,8 @@ class PostgresBackend:
         # Other hosts' clocks may differ from this one's: heartbeats are the server's time, and so is "now".
         server_now = _one(conn.execute("SELECT statement_timestamp()"))[0]
         self._clock_offset = server_now - datetime.now(timezone.utc)
-        self._streamed_by_others: dict[str, tuple[str, str | None, datetime | None]] = {}
-        self._streamed_by_others = self._streaming_of_others(conn)
+        self._others_replies = writers.OthersReplies()
+        self._others_replies.see(self._streaming(conn))
 
     def _now(self) -> datetime:
         return datetime.now(timezone.utc) + self._clock_offset
@@ -650,7 +650,7 @@ class PostgresBackend:
                 look = self._listener is None or self._listener.take_waiting()
             if look:
                 self._database.run(self._look)
-            if self._streamed_by_others:
+            if self._others_replies:
                 self._take_stopped_replies()
             changes, self._external = self._external, []
         return changes
@@ -692,7 +692,7 @@ class PostgresBackend:
             # Changed after it was added (a reply that grew), in this window or before it, as the workspace file tells.
             if last > first and last not in own:
                 updated.append((session_id, message))
-        streamed_by_others = self._streaming_of_others(conn)
+        streaming = self._streaming(conn)
         self._external += external_changes(
             seen=self._titles.keys(),
             sessions=list(titles),
@@ -705,39 +705,21 @@ class PostgresBackend:
         self._titles, self._current = titles, dict(current)
         self._seen, self._seen_sessions = upto, max(self._seen_sessions, sessions_revision)
         self._own = {revision for revision in own if revision > upto}
-        self._streamed_by_others = streamed_by_others
+        self._others_replies.see(streaming)
 
     # -- streamed replies: the ones whose writer died --------------------------------------------
 
-    def _streaming_of_others(self, conn: psycopg.Connection) -> dict[str, tuple[str, str | None, datetime | None]]:
-        mine = writers.this_writer()
-        return {
-            message_id: (session_id, writer, heartbeat_at)
-            for message_id, session_id, writer, heartbeat_at in conn.execute(
-                f"SELECT id, session_id, writer, heartbeat_at FROM {_MESSAGES} "
-                "WHERE owner = current_user AND status = 'streaming'"
-            )
-            if writer != mine
-        }
+    def _streaming(self, conn: psycopg.Connection) -> list[tuple[str, str | None, datetime | None]]:
+        """The owner's replies streaming now: message id, writer and heartbeat."""
+        return conn.execute(
+            f"SELECT id, writer, heartbeat_at FROM {_MESSAGES} WHERE owner = current_user AND status = 'streaming'"
+        ).fetchall()
 
     def _take_stopped_replies(self) -> None:
         """Announce the replies of other processes that stopped streaming without finishing: nothing in the
         database changes when their process dies, so it is looked for. They are recorded as incomplete."""
-        now = self._now()
-        stopped = [
-            message_id
-            for message_id, (_, writer, heartbeat_at) in self._streamed_by_others.items()
-            if writers.has_stopped(writer, heartbeat_at, now)
-        ]
-        if not stopped:
-            return
-        for message_id in stopped:
-            del self._streamed_by_others[message_id]
-        announced = {change.message.id for change in self._external if change.message is not None}
-        for session_id, message_id in self._mark_stopped_replies():
-            message = self.get_message(session_id, message_id)
-            if message is not None and message_id not in announced:
-                self._external.append(StoreChange(ChangeKind.MESSAGE_UPDATED, session_id, message, external=True))
+        if self._others_replies.any_stopped(self._now()):
+            self._external += writers.incomplete_changes(self._mark_stopped_replies(), self.get_message, self._external)
 
     def _mark_stopped_replies(self) -> list[tuple[str, str]]:
         """Record as ``incomplete`` the replies whose writer died mid-stream; return their session and message ids."""
@@ -766,14 +748,7 @@ class PostgresBackend:
             self._write(mark)
         self._just_committed = False
         marked = [(session_id, message_id) for session_id, message_id, *_ in stopped]
-        for _, message_id in marked:
-            self._streamed_by_others.pop(message_id, None)
-        self._logger.warning(
-            "%d chat repl%s in %s stopped mid-stream (the process writing it ended); kept as incomplete",
-            len(marked),
-            "y" if len(marked) == 1 else "ies",
-            self.location,
-        )
+        self._others_replies.recorded_incomplete(marked, self._logger, self.location)
         return marked
 
     def close(self) -> None:
