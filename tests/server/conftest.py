@@ -6,7 +6,6 @@ so the description stays true: a route, status or field it does not describe fai
 
 from __future__ import annotations
 
-import asyncio
 import json
 from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass
@@ -18,12 +17,10 @@ import pytest
 from jupyter_client.asynchronous import AsyncKernelClient
 from openapi_core import OpenAPI
 from openapi_core.testing import MockRequest, MockResponse
+from server_events import EventWaiter, event_waiter
 from tornado.httpclient import HTTPResponse
 from tornado.websocket import WebSocketClientConnection
 
-from codex_jupyter.server.events import SCHEMA_ID
-
-EVENT_TIMEOUT_S = 30  # a generous bound for a shared machine; changes normally arrive within poll_interval
 SPEC = OpenAPI.from_file_path(str(files("codex_jupyter.server") / "openapi.yaml"))
 
 
@@ -98,9 +95,6 @@ def api(jp_fetch) -> Api:
     return call
 
 
-EventWaiter = Callable[[Callable[[dict[str, Any]], bool]], Awaitable[dict[str, Any]]]
-
-
 @pytest.fixture
 def subscribe(jp_ws_fetch) -> Iterator[Callable[[], Awaitable[EventWaiter]]]:
     """``next_event = await subscribe()`` joins the server's event bus as JupyterLab does;
@@ -110,19 +104,7 @@ def subscribe(jp_ws_fetch) -> Iterator[Callable[[], Awaitable[EventWaiter]]]:
     async def join() -> EventWaiter:
         connection = await jp_ws_fetch("api", "events", "subscribe")
         connections.append(connection)
-
-        async def next_event(match: Callable[[dict[str, Any]], bool]) -> dict[str, Any]:
-            async def read() -> dict[str, Any]:
-                while True:
-                    raw = await connection.read_message()
-                    assert raw is not None, "the events websocket closed"
-                    event = json.loads(raw)
-                    if event["schema_id"] == SCHEMA_ID and match(event):
-                        return event
-
-            return await asyncio.wait_for(read(), EVENT_TIMEOUT_S)
-
-        return next_event
+        return event_waiter(connection)
 
     yield join
     for connection in connections:

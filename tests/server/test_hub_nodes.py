@@ -4,20 +4,16 @@ node writes reaches the other through ``LISTEN/NOTIFY``. Each user's server conn
 
 from __future__ import annotations
 
-import asyncio
 import json
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from jupyter_process import Server, jupyter_server
+from server_events import EventWaiter, event_waiter
 from tornado.httpclient import AsyncHTTPClient
 from tornado.websocket import websocket_connect
-
-from codex_jupyter.server.events import SCHEMA_ID
-
-EVENT_TIMEOUT_S = 30  # a generous bound for a shared machine; notifications normally arrive within milliseconds
 
 NO_POLLING = "--CodexJupyter.poll_interval=3600"
 
@@ -51,22 +47,9 @@ async def fetch(server: Server, method: str, path: str, body: object = None) -> 
     return response.code, json.loads(response.body) if response.body else None
 
 
-async def events_of(server: Server) -> Callable[[Callable[[dict[str, Any]], bool]], Awaitable[dict[str, Any]]]:
+async def events_of(server: Server) -> EventWaiter:
     """Join ``server``'s event bus; the result waits for its first codex event that a test accepts."""
-    connection = await websocket_connect(server.events_url)
-
-    async def next_event(match: Callable[[dict[str, Any]], bool]) -> dict[str, Any]:
-        async def read() -> dict[str, Any]:
-            while True:
-                raw = await connection.read_message()
-                assert raw is not None, "the events websocket closed"
-                event = json.loads(raw)
-                if event["schema_id"] == SCHEMA_ID and match(event):
-                    return event
-
-        return await asyncio.wait_for(read(), EVENT_TIMEOUT_S)
-
-    return next_event
+    return event_waiter(await websocket_connect(server.events_url))
 
 
 async def test_a_message_posted_to_one_node_reaches_the_other_nodes_event_stream(jp_serverapp, api, other_node):
