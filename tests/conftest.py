@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from IPython.core.interactiveshell import InteractiveShell
 from notebook_frontend import ScriptedFrontend
 from openai_server import API_KEY, OpenAIServer
 from postgres_server import PostgresDatabase, PostgresServer
 
 from codex_jupyter import SessionStore, open_store
-from codex_jupyter.kernel.store import notebook_store
+from codex_jupyter.kernel.store import kernel_store, notebook_store
 
 pytest_plugins = ["pytest_jupyter.jupyter_server"]
 
@@ -86,3 +88,25 @@ def model_server(monkeypatch: pytest.MonkeyPatch) -> Iterator[OpenAIServer]:
         monkeypatch.setenv("OPENAI_API_KEY", API_KEY)
         monkeypatch.setenv("CODEX_JUPYTER_MODEL", server.model)
         yield server
+
+
+@pytest.fixture
+def answering_model(model_server: OpenAIServer, shell: InteractiveShell) -> OpenAIServer:
+    """The model server, asked once per question: a failure a test makes it give ends the reply, not a retry."""
+    shell.run_line_magic("config", "OpenAIResponder.max_retries = 0")
+    return model_server
+
+
+@pytest.fixture
+def shell(workspace_file: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[InteractiveShell]:
+    """A real IPython shell with the extension loaded, its store the test's workspace file, named as a notebook's
+    kernel is by jupyter-server."""
+    monkeypatch.setenv("CODEX_JUPYTER_WORKSPACE", str(workspace_file))
+    monkeypatch.setenv("JPY_SESSION_NAME", "/work/analysis.ipynb")
+    shell = InteractiveShell.instance()
+    config = copy.deepcopy(shell.config)  # %config also changes the shell's own config, which outlives the test
+    shell.run_line_magic("load_ext", "codex_jupyter")
+    yield shell
+    shell.run_line_magic("unload_ext", "codex_jupyter")
+    kernel_store.close()
+    shell.config = config

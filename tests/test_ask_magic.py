@@ -3,30 +3,16 @@ OpenAI-compatible server on loopback (no model can run here; see openai_server.p
 
 from __future__ import annotations
 
-import copy
-
 import pytest
 from IPython.core.interactiveshell import InteractiveShell
 from IPython.utils.capture import capture_output
 from openai_server import Failure, Reply
 
 from codex_jupyter import get_store
-from codex_jupyter.kernel.store import kernel_store
 from codex_jupyter.responders import OpenAIResponder
 
-
-@pytest.fixture
-def shell(workspace_file, model_server, monkeypatch):
-    monkeypatch.setenv("CODEX_JUPYTER_WORKSPACE", str(workspace_file))
-    monkeypatch.setenv("JPY_SESSION_NAME", "/work/analysis.ipynb")
-    shell = InteractiveShell.instance()
-    config = copy.deepcopy(shell.config)  # %config also changes the shell's own config, which outlives the test
-    shell.run_line_magic("load_ext", "codex_jupyter")
-    shell.run_line_magic("config", "OpenAIResponder.max_retries = 0")
-    yield shell
-    shell.run_line_magic("unload_ext", "codex_jupyter")
-    kernel_store.close()
-    shell.config = config
+#: Each test asks the tests' model server (its fixture is `model_server`), which answers once per question.
+pytestmark = pytest.mark.usefixtures("answering_model")
 
 
 def run(shell: InteractiveShell, cell: str, *, store_history: bool = False) -> tuple[BaseException | None, str, str]:

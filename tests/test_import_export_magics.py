@@ -7,13 +7,13 @@ import json
 import pytest
 from chat_files import load_chat, make_chat, save_chat
 from kernels import Kernel
-from test_magics import one_line_error, run, shell  # noqa: F401  (shell is a fixture)
+from test_magics import one_line_error, run
 
 from codex_jupyter import get_store
 
 
 @pytest.fixture(params=["workspace-file", "memory"])
-def backend_shell(request, shell):  # noqa: F811  (the fixture imported above)
+def backend_shell(request, shell):
     """The shell's store on each backend a shell can use (a notebook's needs JupyterLab: see test_import.py)."""
     if request.param == "memory":
         run(shell, "%codex_store memory")

@@ -9,7 +9,7 @@ from __future__ import annotations
 import nbformat
 import pytest
 from nbclient import NotebookClient
-from test_magics import run, shell  # noqa: F401 (shell is a fixture)
+from test_magics import run
 from test_models import assert_inert
 
 from codex_jupyter import get_store
@@ -32,14 +32,14 @@ ECHOING = {
 
 
 @pytest.fixture
-def payload_session(shell) -> str:  # noqa: F811
+def payload_session(shell) -> str:
     run(shell, f'%codex_new --title "{TITLE}"')
     run(shell, f"%%codex_say\n{CONTENT}")
     return get_store().get_current_session().id
 
 
 @pytest.mark.parametrize("cell", ECHOING.values(), ids=ECHOING.keys())
-def test_no_magic_output_is_markdown(shell, payload_session, cell):  # noqa: F811
+def test_no_magic_output_is_markdown(shell, payload_session, cell):
     ran = run(shell, cell.format(session_id=payload_session))
     assert ran.error is None
     assert ran.outputs
@@ -47,14 +47,14 @@ def test_no_magic_output_is_markdown(shell, payload_session, cell):  # noqa: F81
 
 
 @pytest.mark.parametrize("cell", ECHOING.values(), ids=ECHOING.keys())
-def test_magic_html_shows_the_payload_as_text_without_a_live_link(shell, payload_session, cell):  # noqa: F811
+def test_magic_html_shows_the_payload_as_text_without_a_live_link(shell, payload_session, cell):
     html = run(shell, cell.format(session_id=payload_session)).data("text/html")
     assert_inert(html)
     assert "javascript:window.__codexXss=" in html  # the title or message is there, as text
 
 
 @pytest.fixture
-def show_max(shell):  # noqa: F811
+def show_max(shell):
     """Set ``SessionMagics.show_max`` with ``%config`` for one test; it lives in the shell's config, so undo it."""
 
     def set_to(value: int) -> None:
@@ -64,7 +64,7 @@ def show_max(shell):  # noqa: F811
     run(shell, "%config SessionMagics.show_max = 1000")
 
 
-def test_codex_show_all_stops_at_show_max_and_says_so(shell, show_max):  # noqa: F811
+def test_codex_show_all_stops_at_show_max_and_says_so(shell, show_max):
     show_max(3)
     for index in range(5):
         run(shell, f"%%codex_say\nmessage {index}")
@@ -74,7 +74,7 @@ def test_codex_show_all_stops_at_show_max_and_says_so(shell, show_max):  # noqa:
     assert "Showing the latest 3 of 5 messages" in ran.data("text/html")
 
 
-def test_show_max_zero_shows_every_message(shell, show_max):  # noqa: F811
+def test_show_max_zero_shows_every_message(shell, show_max):
     show_max(0)
     for index in range(5):
         run(shell, f"%%codex_say\nmessage {index}")

@@ -38,17 +38,6 @@ class Ran:
         return found
 
 
-@pytest.fixture
-def shell(workspace_file, monkeypatch):
-    monkeypatch.setenv("CODEX_JUPYTER_WORKSPACE", str(workspace_file))
-    monkeypatch.setenv("JPY_SESSION_NAME", "/work/analysis.ipynb")
-    shell = InteractiveShell.instance()
-    shell.run_line_magic("load_ext", "codex_jupyter")
-    yield shell
-    shell.run_line_magic("unload_ext", "codex_jupyter")
-    kernel_store.close()
-
-
 def run(shell: InteractiveShell, cell: str) -> Ran:
     with capture_output() as captured:
         result = shell.run_cell(cell, store_history=False)

@@ -7,37 +7,22 @@ Answered through the real ``openai`` SDK by the tests' OpenAI-compatible server 
 
 from __future__ import annotations
 
-import copy
 from collections.abc import Iterator
 
 import comm
 import pytest
-from IPython.core.interactiveshell import InteractiveShell
 from openai_server import Failure, Reply
 from panels import RecordingComm, browser_request, message_views, shown, wait_for
 
 from codex_jupyter import ChatMessage, SessionStore
-from codex_jupyter.kernel.store import kernel_store
 from codex_jupyter.kernel.widget import ChatPanel
 from codex_jupyter.kernel.widget.message import message_html
 from codex_jupyter.models import utc_now
 
 
 @pytest.fixture
-def shell(workspace_file, model_server, monkeypatch) -> Iterator[InteractiveShell]:
-    monkeypatch.setenv("CODEX_JUPYTER_WORKSPACE", str(workspace_file))
-    shell = InteractiveShell.instance()
-    config = copy.deepcopy(shell.config)  # %config also changes the shell's own config, which outlives the test
-    shell.run_line_magic("load_ext", "codex_jupyter")
-    shell.run_line_magic("config", "OpenAIResponder.max_retries = 0")
-    yield shell
-    shell.run_line_magic("unload_ext", "codex_jupyter")
-    kernel_store.close()
-    shell.config = config
-
-
-@pytest.fixture
-def panel(shell, store: SessionStore) -> Iterator[ChatPanel]:
+def panel(answering_model, store: SessionStore) -> Iterator[ChatPanel]:
+    """A panel in a shell with the extension loaded (the responder is the extension's), asking the tests' model."""
     opened = ChatPanel(store)
     yield opened
     if opened.reply is not None:
@@ -211,7 +196,7 @@ def test_the_transcript_stays_in_step_with_the_store_while_a_reply_streams_besid
     assert panel.count_label.value == f"{len(messages)} messages"
 
 
-def test_a_panel_closed_while_its_reply_streams_lets_the_reply_end_stored(shell, store, model_server):
+def test_a_panel_closed_while_its_reply_streams_lets_the_reply_end_stored(answering_model, store, model_server):
     reply = model_server.then(Reply(["Still ", "coming"], pause_after=1))
     panel = ChatPanel(store)
     ask(panel, "Why?")
