@@ -1,4 +1,4 @@
-"""Who is streaming a reply into a shared workspace file, and whether they still are.
+"""Who is streaming a reply into a shared store (the workspace file, PostgreSQL), and whether they still are.
 
 A reply is written while it streams, so a process that dies mid-reply leaves a message
 marked ``streaming`` that nobody will finish. Readers must tell that apart from a reply
